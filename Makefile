@@ -1,0 +1,47 @@
+# Agora developer entry points. `make help` lists them.
+
+UV ?= python3 -m uv
+RUN := $(UV) run --no-sync
+PROFILE ?= dev
+# `make logs C=kafka F=1` follows one component's log.
+C ?=
+F ?=
+MYPY_PATHS := libs/*/src deploy/local/src tests $(if $(wildcard bench/*.py bench/*/*.py),bench)
+
+.DEFAULT_GOAL := help
+.PHONY: help deps install-infra up down status logs test lint typecheck bench
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: ## install uv if missing and sync the virtualenv (frozen when uv.lock exists)
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --user 'uv==0.13.9'
+	@if [ -f uv.lock ]; then $(UV) sync --frozen; else $(UV) sync; fi
+
+install-infra: deps ## download and build Kafka, Elasticsearch and FerretDB into ~/.cache/agora
+	$(RUN) agora-infra install
+
+up: deps ## start the dev stack (infrastructure and services) and wait until ready
+	$(RUN) agora-infra up --profile $(PROFILE)
+
+down: deps ## stop the dev stack and everything it started
+	$(RUN) agora-infra down --profile $(PROFILE)
+
+status: deps ## show what runs where; fails if something is unhealthy
+	$(RUN) agora-infra status --profile $(PROFILE)
+
+logs: deps ## show the logs (C=component to pick one, F=1 to follow)
+	$(RUN) agora-infra logs --profile $(PROFILE) $(C) $(if $(F),-f)
+
+lint: deps ## ruff check and ruff format --check
+	$(RUN) ruff check
+	$(RUN) ruff format --check
+
+typecheck: deps ## mypy --strict over the libraries, local infra, tests and benchmarks
+	$(RUN) mypy $(MYPY_PATHS)
+
+test: lint typecheck ## lint, typecheck, then pytest (its fixtures install and start the test stack)
+	$(RUN) pytest
+
+bench: deps ## run the benchmarks
+	$(RUN) python -m bench

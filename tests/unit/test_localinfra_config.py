@@ -1,0 +1,124 @@
+"""The generated supervisord and Kafka configuration of the test profile."""
+
+import configparser
+import shlex
+from pathlib import Path
+
+import pytest
+
+from agora.localinfra.components import endpoints, kafka_server_properties, programs
+from agora.localinfra.errors import InfraError
+from agora.localinfra.install import Installation
+from agora.localinfra.paths import RunLayout
+from agora.localinfra.profiles import PROFILE_NAMES, load_profile
+from agora.localinfra.services import load_services, service_program
+from agora.localinfra.supervisor import render_config
+
+pytestmark = pytest.mark.unit
+
+INSTALLATION = Installation(
+    java=Path("/opt/jdk/bin/java"),
+    kafka_libs=Path("/cache/kafka-3.9.1/libs"),
+    elasticsearch_libs=Path("/cache/elasticsearch-7.10.2/libs"),
+    ferretdb=Path("/cache/ferretdb/bin/ferretdb"),
+)
+
+
+def _properties(text: str) -> dict[str, str]:
+    pairs = (line.partition("=") for line in text.splitlines() if line and line[0] != "#")
+    return {key: value for key, _, value in pairs}
+
+
+def _supervisord(layout: RunLayout) -> configparser.RawConfigParser:
+    profile = load_profile("test", environ={})
+    parser = configparser.RawConfigParser()
+    parser.read_string(render_config(layout, "agora-test", programs(profile, layout, INSTALLATION)))
+    return parser
+
+
+def test_kafka_server_properties_use_test_ports_and_data_dir(tmp_path: Path) -> None:
+    layout = RunLayout(tmp_path / "test")
+    properties = _properties(kafka_server_properties(load_profile("test", environ={}), layout))
+
+    assert properties["listeners"] == "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
+    assert properties["advertised.listeners"] == "PLAINTEXT://127.0.0.1:19092"
+    assert properties["controller.quorum.voters"] == "1@127.0.0.1:19093"
+    assert properties["log.dirs"] == str(tmp_path / "test" / "data" / "kafka")
+    assert properties["process.roles"] == "broker,controller"
+    assert properties["group.initial.rebalance.delay.ms"] == "0"
+    assert properties["auto.create.topics.enable"] == "false"
+    assert properties["offsets.topic.replication.factor"] == "1"
+
+
+def test_supervisord_config_runs_the_three_components_on_test_ports(tmp_path: Path) -> None:
+    layout = RunLayout(tmp_path / "test")
+    config = _supervisord(layout)
+
+    assert config["unix_http_server"]["file"] == str(layout.socket)
+    assert config["supervisord"]["pidfile"] == str(layout.pidfile)
+    elasticsearch = shlex.split(config["program:elasticsearch"]["command"])
+    assert elasticsearch[elasticsearch.index("-baseHttpPort") + 1] == "9250"
+    assert elasticsearch[elasticsearch.index("-clusterName") + 1] == "agora-test"
+    assert elasticsearch[elasticsearch.index("-basePath") + 1] == str(layout.data("elasticsearch"))
+    ferretdb = shlex.split(config["program:ferretdb"]["command"])
+    assert "--listen-addr=127.0.0.1:27117" in ferretdb
+    assert f"--sqlite-url=file:{layout.data('ferretdb')}/" in ferretdb
+    assert f"--state-dir={layout.data('ferretdb')}" in ferretdb
+    kafka = shlex.split(config["program:kafka"]["command"])
+    assert kafka[-2:] == ["kafka.Kafka", str(layout.conf_dir / "kafka-server.properties")]
+    for name in ("kafka", "elasticsearch", "ferretdb"):
+        assert config[f"program:{name}"]["stdout_logfile"] == str(layout.log(name))
+        assert config[f"program:{name}"]["stopasgroup"] == "true"
+
+
+def test_profiles_never_share_a_port() -> None:
+    ports = [
+        {
+            profile.kafka_port,
+            profile.kafka_controller_port,
+            profile.elasticsearch_http_port,
+            profile.mongo_port,
+            profile.ferretdb_debug_port,
+        }
+        for profile in (load_profile(name, environ={}) for name in PROFILE_NAMES)
+    ]
+    assert all(len(each) == 5 for each in ports)
+    assert not ports[0] & ports[1]
+
+
+def test_ports_are_overridden_per_profile_from_the_environment() -> None:
+    environ = {"AGORA_TEST_KAFKA_PORT": "29092", "AGORA_DEV_MONGO_PORT": "1"}
+    profile = load_profile("test", environ=environ)
+
+    assert profile.kafka_port == 29092
+    assert profile.mongo_port == 27117
+    with pytest.raises(InfraError, match="not a port number"):
+        load_profile("test", environ={"AGORA_TEST_MONGO_PORT": "many"})
+    with pytest.raises(InfraError, match="below 9299"):
+        load_profile("test", environ={"AGORA_TEST_ELASTICSEARCH_BASE_PORT": "19200"})
+
+
+def test_declared_service_becomes_a_program_started_after_infrastructure(tmp_path: Path) -> None:
+    declaration = tmp_path / "services.toml"
+    declaration.write_text(
+        '[[services]]\nname = "feed"\ncommand = "uvicorn app:app --port {port}"\nport = 8103\n'
+        'env = { LEVEL = "100%" }\n'
+    )
+    (service,) = load_services(declaration)
+    layout = RunLayout(tmp_path / "dev")
+    program = service_program(service, layout, endpoints(load_profile("dev", {})), tmp_path)
+    config = configparser.ConfigParser()
+    config.read_string(render_config(layout, "agora-dev", [program]))
+
+    assert service.readiness_url == "http://127.0.0.1:8103/readyz"
+    section = config["program:feed"]
+    assert section["autostart"] == "false"
+    assert shlex.split(section["command"])[1:] == ["app:app", "--port", "8103"]
+    assert 'AGORA_KAFKA_BOOTSTRAP="127.0.0.1:9092"' in section["environment"]
+    assert 'LEVEL="100%"' in section["environment"]
+
+
+def test_repository_services_file_is_valid() -> None:
+    services_file = Path(__file__).parents[2] / "deploy" / "local" / "services.toml"
+    assert services_file.is_file()
+    load_services(services_file)
