@@ -1,0 +1,101 @@
+"""The FastAPI app factory every Agora service builds its API with."""
+
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from types import MappingProxyType
+
+from fastapi import APIRouter, FastAPI
+from opentelemetry.trace import TracerProvider
+from starlette.middleware import Middleware
+
+from agora.servicekit.health import ReadinessCheck, health_router
+from agora.servicekit.logging import configure_logging
+from agora.servicekit.metrics import HttpMetricsMiddleware, metrics_router
+from agora.servicekit.middleware import (
+    BodySizeLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    UnhandledErrorMiddleware,
+)
+from agora.servicekit.problems import (
+    ProblemRegistry,
+    default_problem_registry,
+    install_problem_handlers,
+)
+from agora.servicekit.settings import ServiceSettings
+from agora.servicekit.tracing import install_tracing, instrument_app
+
+ServiceLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+"""Opens a service's own resources (clients, consumers) on startup and closes them on shutdown."""
+
+_NO_READINESS_CHECKS: Mapping[str, ReadinessCheck] = MappingProxyType({})
+
+
+def create_app(
+    *,
+    settings: ServiceSettings,
+    routers: Sequence[APIRouter] = (),
+    readiness_checks: Mapping[str, ReadinessCheck] = _NO_READINESS_CHECKS,
+    lifespan: ServiceLifespan | None = None,
+    problems: ProblemRegistry | None = None,
+    tracer_provider: TracerProvider | None = None,
+    title: str | None = None,
+    version: str = "0.1.0",
+) -> FastAPI:
+    """Build a service's FastAPI app with problem details, health, metrics, logs and tracing."""
+    # Nothing connects here: the lifespan configures logging, installs the global tracer
+    # provider (unless one is passed, as tests do: a process can install only one) and enters
+    # the service's `lifespan`. A service's `problems` should extend default_problem_registry().
+    app = FastAPI(
+        title=title if title is not None else settings.service_name,
+        version=version,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+        lifespan=_service_lifespan(
+            settings=settings, lifespan=lifespan, own_tracing=tracer_provider is None
+        ),
+        # Outermost first: metrics see every response, including the ones the inner layers make.
+        middleware=[
+            Middleware(HttpMetricsMiddleware),
+            Middleware(RequestIdMiddleware),
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(
+                UnhandledErrorMiddleware,
+                problems=problems if problems is not None else default_problem_registry(),
+            ),
+            Middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_request_body_bytes),
+        ],
+    )
+    install_problem_handlers(app=app)
+    app.include_router(
+        health_router(
+            readiness_checks=readiness_checks,
+            timeout_seconds=settings.readiness_timeout_seconds,
+        )
+    )
+    app.include_router(metrics_router())
+    for router in routers:
+        app.include_router(router)
+    instrument_app(app=app, tracer_provider=tracer_provider)
+    return app
+
+
+def _service_lifespan(
+    *, settings: ServiceSettings, lifespan: ServiceLifespan | None, own_tracing: bool
+) -> ServiceLifespan:
+    @asynccontextmanager
+    async def service_lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(service_name=settings.service_name, level=settings.log_level)
+        tracing = install_tracing(settings=settings) if own_tracing else None
+        try:
+            if lifespan is None:
+                yield
+            else:
+                async with lifespan(app):
+                    yield
+        finally:
+            if tracing is not None:
+                await tracing.shutdown()
+
+    return service_lifespan

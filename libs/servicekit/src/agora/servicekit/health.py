@@ -1,0 +1,113 @@
+"""Liveness (`/healthz`) and readiness (`/readyz`) endpoints."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Literal
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+
+from agora.servicekit.context import current_request_id
+from agora.servicekit.problems import PROBLEM_TYPE_BASE, ProblemDetails, problem_response
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+"""Returns when the dependency it checks is usable; raises otherwise."""
+
+NOT_READY_PROBLEM_TYPE = f"{PROBLEM_TYPE_BASE}not-ready"
+
+_logger = logging.getLogger(__name__)
+
+
+class Liveness(BaseModel):
+    """The process is serving requests."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Literal["ok"] = "ok"
+
+
+class CheckResult(BaseModel):
+    """The outcome of one readiness check; `error` names the failure, never its details."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Literal["ok", "failed"]
+    error: str | None = None
+
+
+class Readiness(BaseModel):
+    """Every readiness check passed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Literal["ok"] = "ok"
+    checks: dict[str, CheckResult]
+
+
+class NotReadyProblem(ProblemDetails):
+    """A 503 problem listing each readiness check's outcome."""
+
+    checks: dict[str, CheckResult]
+
+
+async def run_readiness_checks(
+    *, checks: Mapping[str, ReadinessCheck], timeout_seconds: float
+) -> dict[str, CheckResult]:
+    """Run the checks concurrently, each failing if it raises or outlasts the timeout."""
+    names = list(checks)
+    results = await asyncio.gather(
+        *(
+            _run_check(name=name, check=checks[name], timeout_seconds=timeout_seconds)
+            for name in names
+        )
+    )
+    return dict(zip(names, results, strict=True))
+
+
+async def _run_check(*, name: str, check: ReadinessCheck, timeout_seconds: float) -> CheckResult:
+    try:
+        async with asyncio.timeout(timeout_seconds):
+            await check()
+    except TimeoutError:
+        _logger.warning("readiness check %r timed out after %s s", name, timeout_seconds)
+        return CheckResult(status="failed", error=f"timed out after {timeout_seconds} s")
+    except Exception as exc:
+        # The message may hold hosts or credentials: it goes to the log, only the class is shown.
+        _logger.warning("readiness check %r failed", name, exc_info=True)
+        return CheckResult(status="failed", error=type(exc).__name__)
+    return CheckResult(status="ok")
+
+
+def health_router(
+    *, readiness_checks: Mapping[str, ReadinessCheck], timeout_seconds: float
+) -> APIRouter:
+    """Return a router serving `GET /healthz` and `GET /readyz` with the given checks."""
+    checks = dict(readiness_checks)
+    router = APIRouter()
+
+    @router.get("/healthz", include_in_schema=False)
+    async def healthz() -> Liveness:
+        return Liveness()
+
+    @router.get("/readyz", include_in_schema=False)
+    async def readyz() -> Response:
+        results = await run_readiness_checks(checks=checks, timeout_seconds=timeout_seconds)
+        failed = sorted(name for name, result in results.items() if result.status == "failed")
+        if not failed:
+            return JSONResponse(
+                Readiness(checks=results).model_dump(mode="json", exclude_none=True)
+            )
+        problem = NotReadyProblem(
+            type=NOT_READY_PROBLEM_TYPE,
+            title="The service is not ready",
+            status=503,
+            detail=f"Failing readiness checks: {', '.join(failed)}.",
+            instance="/readyz",
+            request_id=current_request_id(),
+            checks=results,
+        )
+        return problem_response(problem=problem)
+
+    return router

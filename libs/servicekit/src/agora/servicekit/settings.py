@@ -1,0 +1,60 @@
+"""Configuration every Agora service reads from `AGORA_*` environment variables."""
+
+from typing import Literal
+
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["dev", "test", "prod"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+ONE_MIB = 1024 * 1024
+
+
+class ServiceSettings(BaseSettings):
+    """Settings shared by every service; a service subclasses it to add its own fields."""
+
+    model_config = SettingsConfigDict(env_prefix="AGORA_", extra="forbid", frozen=True)
+
+    service_name: str = Field(
+        pattern=r"^[a-z][a-z0-9-]{0,62}$",
+        description="Name in logs, traces and the OpenAPI title, e.g. `profiles`.",
+    )
+    environment: Environment = "dev"
+    host: str = Field(default="127.0.0.1", min_length=1, description="Interface to listen on.")
+    port: int = Field(default=8000, ge=1, le=65535)
+    proxy_headers: bool = Field(
+        default=False,
+        description="Trust X-Forwarded-* headers from `forwarded_allow_ips` (off: clients lie).",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        description="Comma-separated proxy addresses whose forwarded headers are trusted.",
+    )
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", min_length=1)
+    mongo_url: SecretStr = Field(
+        default=SecretStr("mongodb://127.0.0.1:27017"),
+        description="May carry credentials, hence secret: it never appears in reprs or logs.",
+    )
+    mongo_database: str = Field(
+        default="agora",
+        pattern=r"^[A-Za-z0-9_-]{1,63}$",
+        description="Services override this default with their own database name.",
+    )
+    elasticsearch_url: AnyHttpUrl | None = None
+    log_level: LogLevel = "INFO"
+    max_request_body_bytes: int = Field(default=ONE_MIB, gt=0)
+    otlp_traces_endpoint: AnyHttpUrl | None = Field(
+        default=None,
+        description="Full OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces); "
+        "spans are not exported when unset.",
+    )
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+
+    @field_validator("mongo_url")
+    @classmethod
+    def _mongo_url_has_a_mongodb_scheme(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("mongo_url must start with mongodb:// or mongodb+srv://")
+        return value

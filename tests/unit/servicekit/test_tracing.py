@@ -1,0 +1,117 @@
+import io
+import json
+import subprocess
+import sys
+
+import httpx
+import pytest
+from opentelemetry.sdk.resources import SERVICE_NAME
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+
+from agora.servicekit import ServiceSettings
+from agora.servicekit.logging import configure_logging
+from agora.servicekit.tracing import build_tracer_provider
+
+pytestmark = pytest.mark.unit
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+PARENT_SPAN_ID = "00f067aa0ba902b7"
+TRACEPARENT = f"00-{TRACE_ID}-{PARENT_SPAN_ID}-01"
+
+
+async def test_an_inbound_traceparent_is_continued_by_the_server_span(
+    client: httpx.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    await client.get("/things/1", headers={"traceparent": TRACEPARENT})
+
+    [server_span] = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
+    assert format(server_span.context.trace_id, "032x") == TRACE_ID
+    assert server_span.parent is not None
+    assert format(server_span.parent.span_id, "016x") == PARENT_SPAN_ID
+    assert server_span.attributes is not None
+    assert server_span.attributes["http.route"] == "/things/{thing_id}"
+
+
+async def test_a_request_without_traceparent_starts_a_new_trace(
+    client: httpx.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    await client.get("/things/1")
+
+    [server_span] = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
+    assert server_span.parent is None
+    assert server_span.context.trace_id != int(TRACE_ID, 16)
+
+
+async def test_probes_and_scrapes_are_not_traced(
+    client: httpx.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    for path in ("/healthz", "/readyz", "/metrics"):
+        await client.get(path)
+
+    assert spans.get_finished_spans() == ()
+
+
+@pytest.mark.usefixtures("restore_root_logger")
+async def test_a_log_record_emitted_in_a_request_carries_its_trace_and_request_ids(
+    client: httpx.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    stream = io.StringIO()
+    configure_logging(service_name="probe", level="INFO", stream=stream)
+
+    response = await client.get(
+        "/things/7", headers={"traceparent": TRACEPARENT, "x-request-id": "req-7"}
+    )
+
+    assert response.status_code == 200
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    [record] = [line for line in lines if line["message"] == "fetched thing 7"]
+    [server_span] = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
+    assert record["trace_id"] == TRACE_ID
+    assert record["span_id"] == format(server_span.context.span_id, "016x")
+    assert record["request_id"] == "req-7"
+    assert record["service"] == "probe"
+
+
+def test_the_tracer_provider_names_the_service_and_its_environment() -> None:
+    settings = ServiceSettings(service_name="feed", environment="prod")
+
+    provider = build_tracer_provider(settings=settings)
+
+    attributes = provider.resource.attributes
+    assert attributes[SERVICE_NAME] == "feed"
+    assert attributes["deployment.environment.name"] == "prod"
+    provider.shutdown()
+
+
+# The global tracer provider can be set once per process, so this runs in a fresh one.
+_INSTALL_TWICE = """
+import asyncio
+from agora.servicekit import ServiceSettings, create_app
+from agora.servicekit.tracing import install_tracing
+from opentelemetry import trace
+
+async def main() -> None:
+    app = create_app(settings=ServiceSettings(service_name="feed"))
+    async with app.router.lifespan_context(app):
+        installed = trace.get_tracer_provider()
+        print(installed.resource.attributes["service.name"])
+        print(install_tracing(settings=ServiceSettings(service_name="other")))
+    print(trace.get_tracer_provider() is installed)
+
+asyncio.run(main())
+"""
+
+
+def test_the_lifespan_installs_the_global_provider_once_and_keeps_an_existing_one() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _INSTALL_TWICE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    printed = [line for line in result.stdout.splitlines() if not line.startswith("{")]
+    assert printed == ["feed", "None", "True"]
+    assert "a tracer provider is already installed" in result.stdout
