@@ -1,0 +1,92 @@
+"""Read-model documents that remember, inside themselves, which events they have applied.
+
+Each document keeps ``_applied.<stream id>: <version>``; an update is applied only when the
+event's version is newer, in the same single-document write. A redelivered or replayed event
+therefore changes nothing, without any transaction.
+
+Read models live in generations (``<name>__g<N>``): a rebuild fills generation N+1 from the
+topics while N serves reads, then the catalog switches to N+1.
+"""
+
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from agora.eventsourcing.envelope import EventEnvelope
+
+Document = dict[str, Any]
+CATALOG_COLLECTION = "projection_generations"
+APPLIED_FIELD = "_applied"
+
+
+async def apply_once(
+    collection: AsyncCollection[Document],
+    *,
+    document_id: Any,
+    envelope: EventEnvelope,
+    update: Document,
+) -> bool:
+    """Apply a MongoDB ``update`` to one document unless it already saw this event.
+
+    Creates the document if needed. Returns whether the update was applied.
+    """
+    applied_key = f"{APPLIED_FIELD}.{envelope.streamid}"
+    version = envelope.streamversion
+    update = dict(update)
+    update["$set"] = {**update.get("$set", {}), applied_key: version}
+    try:
+        result = await collection.update_one(
+            {"_id": document_id, applied_key: {"$not": {"$gte": version}}}, update, upsert=True
+        )
+    except DuplicateKeyError:
+        return False  # the document exists and already applied this version
+    return bool(result.matched_count or result.upserted_id is not None)
+
+
+def strip_bookkeeping(document: Document) -> Document:
+    """A read-model document without the applied-versions map (for API answers)."""
+    return {key: value for key, value in document.items() if key != APPLIED_FIELD}
+
+
+class ProjectionCatalog:
+    """Which generation of each projection's read model is active."""
+
+    def __init__(self, *, database: AsyncDatabase[Document]) -> None:
+        self._database = database
+        self._catalog: AsyncCollection[Document] = database[CATALOG_COLLECTION]
+
+    async def active_generation(self, name: str) -> int:
+        """The active generation, creating generation 1 for a new projection."""
+        document = await self._catalog.find_one({"_id": name})
+        if document is not None:
+            return int(document["active"])
+        try:
+            await self._catalog.insert_one({"_id": name, "active": 1})
+        except DuplicateKeyError:
+            return await self.active_generation(name)
+        return 1
+
+    async def activate(self, name: str, generation: int) -> None:
+        """Make ``generation`` the one readers and live runners use."""
+        await self._catalog.update_one({"_id": name}, {"$set": {"active": generation}}, upsert=True)
+
+    def collection(self, name: str, generation: int, part: str = "") -> AsyncCollection[Document]:
+        """One collection of a projection's read model in a given generation."""
+        suffix = f"_{part}" if part else ""
+        return self._database[f"{name}{suffix}__g{generation}"]
+
+    async def active_collection(self, name: str, part: str = "") -> AsyncCollection[Document]:
+        """The collection readers should query now."""
+        return self.collection(name, await self.active_generation(name), part)
+
+    async def drop_generation(self, name: str, generation: int) -> None:
+        """Drop every collection of one generation."""
+        suffix = f"__g{generation}"
+        for collection_name in await self._database.list_collection_names():
+            belongs = collection_name == f"{name}{suffix}" or (
+                collection_name.startswith(f"{name}_") and collection_name.endswith(suffix)
+            )
+            if belongs:
+                await self._database.drop_collection(collection_name)

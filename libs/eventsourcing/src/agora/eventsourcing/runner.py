@@ -1,0 +1,170 @@
+"""Runs a projection in a consumer group: offsets are committed only after the apply succeeded.
+
+The runner follows the projection catalog: when a rebuild activates a new generation, it
+switches to that generation's collection and consumer group, whose offsets the rebuild left
+exactly where it stopped, so no event is skipped.
+"""
+
+import asyncio
+import logging
+import time
+import uuid
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
+from aiokafka.errors import CommitFailedError
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
+from prometheus_client import Gauge
+from pymongo.asynchronous.database import AsyncDatabase
+
+from agora.eventsourcing.kafka import create_consumer, create_producer
+from agora.eventsourcing.projection import (
+    DEFAULT_RETRY,
+    MessageProcessor,
+    Projection,
+    ReadModel,
+    RetryPolicy,
+)
+from agora.eventsourcing.readmodel import ProjectionCatalog
+from agora.eventsourcing.topics import dead_letter_topic, dead_letter_topic_name, ensure_topics
+
+logger = logging.getLogger(__name__)
+
+LAG = Gauge(
+    "agora_projection_lag_events",
+    "Events on the topic not yet applied by the projection",
+    ["projection", "topic", "partition"],
+)
+GENERATION_CHECK_SECONDS = 2.0
+
+
+def consumer_group(projection_name: str, generation: int) -> str:
+    """The consumer group of one generation of a projection."""
+    return f"agora.projection.{projection_name}.g{generation}"
+
+
+class _LagOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Offsets are committed after every partition batch, so a revocation loses nothing;
+    the listener only forgets the lag of partitions this member no longer owns."""
+
+    def __init__(self, projection_name: str) -> None:
+        self._name = projection_name
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        for partition in revoked:
+            LAG.remove(self._name, partition.topic, str(partition.partition))
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        logger.info("projection %s assigned %s", self._name, sorted(assigned))
+
+
+class ProjectionRunner:
+    """Consumes a projection's topics and applies each event to the active read model."""
+
+    def __init__(
+        self,
+        *,
+        projection: Projection,
+        database: AsyncDatabase[dict[str, Any]],
+        bootstrap_servers: str,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        poll_timeout_ms: int = 200,
+    ) -> None:
+        self._projection = projection
+        self._catalog = ProjectionCatalog(database=database)
+        self._bootstrap = bootstrap_servers
+        self._retry = retry
+        self._poll_timeout_ms = poll_timeout_ms
+        self._stopping = asyncio.Event()
+        self._client_id = f"{projection.name}-{uuid.uuid4().hex[:8]}"
+
+    def stop(self) -> None:
+        """Ask ``run()`` to commit what it applied and return."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Consume until ``stop()``, following generation switches."""
+        await ensure_topics(
+            bootstrap_servers=self._bootstrap, topics=[dead_letter_topic(self._projection.name)]
+        )
+        producer = create_producer(
+            bootstrap_servers=self._bootstrap, client_id=f"{self._client_id}-dlt"
+        )
+        await producer.start()
+        try:
+            while not self._stopping.is_set():
+                generation = await self._catalog.active_generation(self._projection.name)
+                await self._consume(generation, producer)
+        finally:
+            await producer.stop()
+
+    async def _consume(self, generation: int, producer: AIOKafkaProducer) -> None:
+        read_model = ReadModel(
+            catalog=self._catalog, name=self._projection.name, generation=generation
+        )
+        await self._projection.setup(read_model)
+        processor = MessageProcessor(
+            projection=self._projection,
+            dead_letter_producer=producer,
+            dead_letter_topic=dead_letter_topic_name(self._projection.name),
+            retry=self._retry,
+        )
+        consumer = create_consumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=consumer_group(self._projection.name, generation),
+            client_id=self._client_id,
+        )
+        consumer.subscribe(
+            list(self._projection.topics), listener=_LagOnRevoke(self._projection.name)
+        )
+        await consumer.start()
+        logger.info("projection %s consuming generation %d", self._projection.name, generation)
+        next_check = time.monotonic() + GENERATION_CHECK_SECONDS
+        try:
+            while not self._stopping.is_set():
+                batches = await consumer.getmany(timeout_ms=self._poll_timeout_ms)
+                for partition, records in batches.items():
+                    await apply_batch(consumer, processor, read_model, partition, records)
+                await record_lag(consumer, self._projection.name)
+                if time.monotonic() >= next_check:
+                    next_check = time.monotonic() + GENERATION_CHECK_SECONDS
+                    active = await self._catalog.active_generation(self._projection.name)
+                    if active != generation:
+                        logger.info(
+                            "projection %s switching to generation %d",
+                            self._projection.name,
+                            active,
+                        )
+                        return
+        finally:
+            await consumer.stop()
+
+
+async def apply_batch(
+    consumer: AIOKafkaConsumer,
+    processor: MessageProcessor,
+    read_model: ReadModel,
+    partition: TopicPartition,
+    records: list[ConsumerRecord[bytes, bytes]],
+) -> None:
+    """Apply one partition's records in order, then commit the offset after the last one."""
+    for record in records:
+        await processor.process(record, read_model)
+    try:
+        await consumer.commit({partition: OffsetAndMetadata(records[-1].offset + 1, "")})
+    except CommitFailedError:
+        # The group rebalanced while we applied: the new owner gets these records again,
+        # and applying them twice changes nothing.
+        logger.warning("commit for %s failed after a rebalance", partition)
+
+
+async def record_lag(consumer: AIOKafkaConsumer, projection_name: str) -> None:
+    """Publish, per assigned partition, how far the consumer is behind the log end."""
+    for partition in consumer.assignment():
+        highwater = consumer.highwater(partition)
+        if highwater is None:
+            continue
+        position = await consumer.position(partition)
+        LAG.labels(projection_name, partition.topic, str(partition.partition)).set(
+            max(highwater - position, 0)
+        )
