@@ -4,9 +4,9 @@ import asyncio
 import uuid
 
 import pytest
-from tests.support.tally import TallyIncremented, TallyOpened
 
 from agora.eventsourcing import ConcurrencyError, EventStore, IdempotencyKeyReusedError
+from tests.support.tally import TallyIncremented, TallyOpened
 
 
 def new_stream() -> str:

@@ -11,11 +11,11 @@ import sys
 from typing import Any
 
 from pymongo import AsyncMongoClient
-from tests.support.tally import TallyIncremented, TallyTotals
 
 from agora.eventsourcing import MongoEventStore, OutboxRelay, ProjectionRunner
 from agora.eventsourcing.kafka import create_producer
 from agora.eventsourcing.lease import MongoLease
+from tests.support.tally import TallyIncremented, TallyTotals
 
 
 def _die() -> None:

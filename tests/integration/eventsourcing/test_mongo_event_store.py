@@ -2,6 +2,11 @@ from typing import Any
 
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
+
+from agora.eventsourcing import AggregateRepository, MongoEventStore
+from agora.eventsourcing.lease import MongoLease
+from agora.eventsourcing.mongo_store import COMMITS_COLLECTION
+from agora.eventsourcing.snapshots import SNAPSHOTS_COLLECTION, MongoSnapshotStore
 from tests.support.event_store_contract import EventStoreContract, new_stream
 from tests.support.tally import (
     Tally,
@@ -11,11 +16,6 @@ from tests.support.tally import (
     open_tally,
     registry,
 )
-
-from agora.eventsourcing import AggregateRepository, MongoEventStore
-from agora.eventsourcing.lease import MongoLease
-from agora.eventsourcing.mongo_store import COMMITS_COLLECTION
-from agora.eventsourcing.snapshots import SNAPSHOTS_COLLECTION, MongoSnapshotStore
 
 pytestmark = pytest.mark.integration
 

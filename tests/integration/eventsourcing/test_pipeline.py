@@ -11,9 +11,6 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from opentelemetry import trace
 from pymongo.asynchronous.database import AsyncDatabase
-from tests.support.kafka_reading import eventually, read_topic
-from tests.support.tally import POISON_AMOUNT, TallyIncremented, TallyOpened, TallyTotals
-from tests.support.tracing import recording_exporter
 
 from agora.eventsourcing import (
     MongoEventStore,
@@ -27,6 +24,9 @@ from agora.eventsourcing.lease import MongoLease
 from agora.eventsourcing.mongo_store import COMMITS_COLLECTION
 from agora.eventsourcing.rebuild import rebuild_projection
 from agora.eventsourcing.topics import dead_letter_topic_name
+from tests.support.kafka_reading import eventually, read_topic
+from tests.support.tally import POISON_AMOUNT, TallyIncremented, TallyOpened, TallyTotals
+from tests.support.tracing import recording_exporter
 
 pytestmark = pytest.mark.integration
 

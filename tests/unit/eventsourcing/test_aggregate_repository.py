@@ -1,8 +1,8 @@
 import pytest
-from tests.support.memory_store import InMemoryEventStore
-from tests.support.tally import Tally, TallyState, increment, open_tally, registry
 
 from agora.eventsourcing import AggregateRepository, ConcurrencyError
+from tests.support.memory_store import InMemoryEventStore
+from tests.support.tally import Tally, TallyState, increment, open_tally, registry
 
 pytestmark = pytest.mark.unit
 

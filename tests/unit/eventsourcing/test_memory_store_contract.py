@@ -1,4 +1,5 @@
 import pytest
+
 from tests.support.event_store_contract import EventStoreContract
 from tests.support.memory_store import InMemoryEventStore
 

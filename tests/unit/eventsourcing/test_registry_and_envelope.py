@@ -3,7 +3,6 @@ from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
-from tests.support.tally import TallyIncremented, TallyOpened, registry
 
 from agora.eventsourcing import (
     DomainEvent,
@@ -14,6 +13,7 @@ from agora.eventsourcing import (
 )
 from agora.eventsourcing.envelope import MAX_EVENT_BYTES, new_envelopes
 from agora.eventsourcing.registry import EventDecodeError
+from tests.support.tally import TallyIncremented, TallyOpened, registry
 
 pytestmark = pytest.mark.unit
 

@@ -42,6 +42,10 @@ class EventRegistry:
 
         return decorate
 
+    def has_upcaster(self, event_type: str, from_version: int) -> bool:
+        """Whether payloads of ``from_version`` can be upgraded to the next version."""
+        return (event_type, from_version) in self._upcasters
+
     def current_version(self, event_type: str) -> int:
         """The newest registered schema version of a type."""
         try:

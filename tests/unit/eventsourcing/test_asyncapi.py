@@ -1,0 +1,30 @@
+import pytest
+
+from agora.eventsourcing.asyncapi import Channel, asyncapi_document
+from tests.support import tally
+
+pytestmark = pytest.mark.unit
+
+
+def test_the_asyncapi_document_lists_every_event_of_every_channel() -> None:
+    document = asyncapi_document(
+        title="Tally events",
+        version="1",
+        description="test",
+        channels=[Channel(topic="agora.test.events", registry=tally.registry, description="t")],
+    )
+    assert document["asyncapi"] == "3.0.0"
+    channel = document["channels"]["agora_test_events"]
+    assert channel["address"] == "agora.test.events"
+    assert sorted(channel["messages"]) == [
+        "agora_test_tally_incremented_v2",
+        "agora_test_tally_opened_v1",
+    ]
+    message = document["components"]["messages"]["agora_test_tally_incremented_v2"]
+    assert message["contentType"].startswith("application/cloudevents+json")
+    envelope, specifics = message["payload"]["allOf"]
+    assert envelope == {"$ref": "#/components/schemas/CloudEventEnvelope"}
+    assert specifics["properties"]["schemaversion"] == {"const": 2}
+    payload = document["components"]["schemas"]["agora_test_tally_incremented_v2"]
+    assert payload["required"] == ["by"]
+    assert document["operations"]["consume_agora_test_events"]["action"] == "receive"
