@@ -114,7 +114,7 @@ def test_declared_service_becomes_a_program_started_after_infrastructure(tmp_pat
     section = config["program:feed"]
     assert section["autostart"] == "false"
     assert shlex.split(section["command"])[1:] == ["app:app", "--port", "8103"]
-    assert 'AGORA_KAFKA_BOOTSTRAP="127.0.0.1:9092"' in section["environment"]
+    assert 'AGORA_KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:9092"' in section["environment"]
     assert 'LEVEL="100%"' in section["environment"]
 
 

@@ -75,10 +75,10 @@ def service_program(
     venv_bin = str(Path(sys.executable).parent)
     argv[0] = shutil.which(argv[0], path=venv_bin) or argv[0]
     environment = {
-        "AGORA_KAFKA_BOOTSTRAP": endpoints.kafka_bootstrap,
+        "AGORA_KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap,
         "AGORA_MONGO_URL": endpoints.mongo_url,
         "AGORA_ELASTICSEARCH_URL": endpoints.elasticsearch_url,
-        "AGORA_SERVICE_PORT": str(service.port),
+        "AGORA_PORT": str(service.port),
         **service.env,
     }
     return Program(
