@@ -154,8 +154,11 @@ class AggregateRepository(Generic[StateT]):
                 if attempt == attempts:
                     raise
                 continue
-            state = loaded.state
-            if not result.deduplicated:
+            if result.deduplicated:
+                # A concurrent retry of this command stored it first: report what is stored.
+                state = (await self.load(stream_id)).state
+            else:
+                state = loaded.state
                 for event in new_events:
                     state = self._aggregate.evolve(state, event)
                 await self._maybe_snapshot(stream_id, loaded.version, result.last_version, state)
