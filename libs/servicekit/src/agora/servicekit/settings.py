@@ -7,6 +7,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["dev", "test", "prod"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+AsymmetricAlgorithm = Literal[
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"
+]
 
 ONE_MIB = 1024 * 1024
 
@@ -51,6 +54,30 @@ class ServiceSettings(BaseSettings):
         "spans are not exported when unset.",
     )
     readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    auth_issuer: str | None = Field(
+        default=None, description="Expected `iss` of bearer tokens (the identity provider)."
+    )
+    auth_audience: str = Field(default="agora", min_length=1, description="Expected `aud`.")
+    auth_algorithms: tuple[AsymmetricAlgorithm, ...] = Field(
+        default=("RS256",),
+        min_length=1,
+        description="Accepted signature algorithms. Only asymmetric ones can be configured, so "
+        "a public key can never be used as an HMAC secret (key confusion) and `none` never "
+        "passes.",
+    )
+    auth_jwks_url: AnyHttpUrl | None = Field(
+        default=None, description="The identity provider's JWKS document (cached, refreshed)."
+    )
+    auth_public_key_pem: str | None = Field(
+        default=None, description="A single PEM public key instead of a JWKS URL."
+    )
+    auth_roles_claim: str = Field(
+        default="roles",
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Dotted path of the claim listing platform roles (`realm_access.roles` "
+        "for Keycloak).",
+    )
+    auth_leeway_seconds: int = Field(default=30, ge=0, le=300)
 
     @field_validator("mongo_url")
     @classmethod
