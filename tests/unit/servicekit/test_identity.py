@@ -17,6 +17,7 @@ from fastapi import APIRouter
 
 from agora.servicekit import ServiceSettings, create_app
 from agora.servicekit.identity import CurrentIdentity, JwtVerifier
+from agora.testing.identity import TestIdentityProvider
 
 from .probe_service import client_of, problem_of
 
@@ -199,3 +200,13 @@ async def test_keys_are_taken_from_the_identity_providers_jwks(
 def test_only_asymmetric_algorithms_can_be_configured() -> None:
     with pytest.raises(ValueError, match="auth_algorithms"):
         ServiceSettings(service_name="probe", auth_algorithms=("HS256",))
+
+
+def test_the_test_identity_provider_signs_tokens_services_accept() -> None:
+    provider = TestIdentityProvider()
+    settings = ServiceSettings(service_name="probe", **provider.auth_settings())
+    identity = JwtVerifier.from_settings(settings).verify(
+        provider.token("person-9", roles=("platform-admin",))
+    )
+    assert identity.person_id == "person-9"
+    assert identity.roles == frozenset({"platform-admin"})

@@ -1,0 +1,1 @@
+"""Agora's profiles service."""
