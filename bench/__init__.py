@@ -1,0 +1,1 @@
+"""Benchmarks of Agora's event pipeline against raw Kafka and raw FerretDB (`python -m bench`)."""

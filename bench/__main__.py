@@ -1,0 +1,194 @@
+"""``python -m bench``: raw Kafka, raw FerretDB and Agora's event pipeline, in one run.
+
+See bench/README.md for what is measured and how to read the figures.
+"""
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+from bench.config import FULL, QUICK, BenchConfig
+from bench.cpu import CpuMeter
+from bench.facts import MachineFacts, database_version, load_average, machine_facts
+from bench.infra import BenchEndpoints, RunNames, bench_endpoints, clean_up
+from bench.pipeline import measure_latency, measure_throughput, running_pipeline, warm_up
+from bench.raw_kafka import measure_raw_kafka
+from bench.raw_mongo import measure_raw_inserts
+from bench.report import BenchResults, json_line, render
+
+_STARTED = time.perf_counter()
+
+
+def progress(message: str) -> None:
+    """A progress line on stderr, so stdout holds only the report and the JSON line."""
+    print(f"[bench {time.perf_counter() - _STARTED:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Measure raw Kafka, raw FerretDB and Agora's event pipeline on one machine.",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes: a smoke run of well under 30 s"
+    )
+    parser.add_argument(
+        "--rate", type=float, help="events per second of the latency phase (default 100)"
+    )
+    parser.add_argument(
+        "--latency-seconds", type=float, help="how long the latency phase schedules events"
+    )
+    parser.add_argument(
+        "--events", type=int, help="events in the pipeline throughput phase (and raw inserts)"
+    )
+    parser.add_argument(
+        "--pin-cpu",
+        type=int,
+        metavar="CPU",
+        help="pin this process (load generator, relay and runner) to one CPU",
+    )
+    return parser.parse_args(argv)
+
+
+def configure(arguments: argparse.Namespace) -> BenchConfig:
+    """The preset the arguments choose, with their overrides applied."""
+    config = QUICK if arguments.quick else FULL
+    changes: dict[str, Any] = {}
+    if arguments.rate is not None:
+        changes["latency_rate"] = arguments.rate
+    if arguments.latency_seconds is not None:
+        changes["latency_seconds"] = arguments.latency_seconds
+    if arguments.events is not None:
+        changes["pipeline_events"] = arguments.events
+        changes["mongo_inserts"] = arguments.events
+    return dataclasses.replace(config, **changes)
+
+
+async def run(
+    *,
+    config: BenchConfig,
+    mode: str,
+    endpoints: BenchEndpoints,
+    names: RunNames,
+    facts: MachineFacts,
+) -> BenchResults:
+    """Every measurement, one after the other, on the same broker and database."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(endpoints.mongo_url)
+    meter = CpuMeter({"kafka": endpoints.kafka_bootstrap, "ferretdb": endpoints.mongo_url})
+    try:
+        database = client[names.database]
+        server = await database_version(client)
+        progress(f"raw Kafka: {config.kafka_messages} messages to {names.raw_topic}")
+        with meter.phase("raw Kafka"):
+            kafka = await measure_raw_kafka(
+                bootstrap=endpoints.kafka_bootstrap,
+                topic=names.raw_topic,
+                partitions=config.partitions,
+                messages=config.kafka_messages,
+                message_bytes=config.message_bytes,
+                keys=config.streams,
+                stall_seconds=config.stall_seconds,
+            )
+        progress(f"raw FerretDB: {config.mongo_inserts} inserts into {names.database}")
+        with meter.phase("raw FerretDB"):
+            mongo = await measure_raw_inserts(
+                database=database,
+                inserts=config.mongo_inserts,
+                concurrency=config.concurrency,
+                message_bytes=config.message_bytes,
+            )
+        async with running_pipeline(
+            database=database,
+            mongo_url=endpoints.mongo_url,
+            bootstrap=endpoints.kafka_bootstrap,
+            names=names,
+            partitions=config.partitions,
+            stall_seconds=config.stall_seconds,
+            message_bytes=config.message_bytes,
+        ) as pipeline:
+            progress("pipeline: warming up (consumer group join, connections)")
+            warm = await warm_up(pipeline, concurrency=config.concurrency)
+            progress(
+                f"pipeline throughput: up to {config.pipeline_events} events "
+                f"or {config.pipeline_max_seconds:g} s of appends"
+            )
+            with meter.phase("ours, throughput"):
+                throughput = await measure_throughput(
+                    pipeline,
+                    events=config.pipeline_events,
+                    max_seconds=config.pipeline_max_seconds,
+                    concurrency=config.concurrency,
+                    streams=config.streams,
+                    store_commits_before=config.concurrency,
+                )
+            await pipeline.wait_outbox_drained()
+            progress(
+                f"pipeline latency: {config.latency_rate:g} events/s "
+                f"for {config.latency_seconds:g} s"
+            )
+            with meter.phase("ours, latency"):
+                latency = await measure_latency(
+                    pipeline,
+                    events_per_second=config.latency_rate,
+                    events=config.latency_events,
+                    streams=config.latency_streams,
+                    drain_seconds=config.latency_drain_seconds,
+                    store_commits_before=config.concurrency + throughput.events,
+                )
+        verification = await pipeline.verify_read_model()
+        progress("done; cleaning up")
+        return BenchResults(
+            run_id=names.run_id,
+            mode=mode,
+            config=config,
+            facts=facts,
+            load_after=load_average(),
+            endpoints_origin=endpoints.origin,
+            kafka_bootstrap=endpoints.kafka_bootstrap,
+            mongo_url=endpoints.mongo_url,
+            database_version=server,
+            kafka=kafka,
+            mongo=mongo,
+            warm_up_seconds=warm,
+            throughput=throughput,
+            latency=latency,
+            verification=verification,
+            cpu=meter.phases,
+        )
+    finally:
+        await clean_up(endpoints=endpoints, names=names, client=client)
+        await client.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the report, then the JSON line."""
+    arguments = parse_arguments(argv)
+    config = configure(arguments)
+    mode = "quick" if arguments.quick else "full"
+    if arguments.pin_cpu is not None:
+        os.sched_setaffinity(0, {arguments.pin_cpu})
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    facts = machine_facts()
+    names = RunNames.fresh()
+    progress(f"run {names.run_id} ({mode})")
+    with bench_endpoints() as endpoints:
+        progress(f"Kafka {endpoints.kafka_bootstrap}, database {endpoints.mongo_url}")
+        results = asyncio.run(
+            run(config=config, mode=mode, endpoints=endpoints, names=names, facts=facts)
+        )
+    print(render(results))
+    print(json_line(results), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
