@@ -1,1 +1,1 @@
-"""Agora's communities service."""
+"""Agora's communities service: communities, their members, requests, invitations and charters."""

@@ -1,0 +1,63 @@
+"""Route dependencies: the service, the command context and path parameters."""
+
+import hashlib
+import json
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+
+from agora.communities.api.schemas import COMMUNITY_ID_PATTERN, PERSON_ID_PATTERN
+from agora.communities.service import CommandContext, CommunityService, StaleVersionError
+from agora.eventsourcing.envelope import canonical_json
+from agora.servicekit.identity import CurrentIdentity
+
+
+def _service(request: Request) -> CommunityService:
+    service: CommunityService = request.app.state.communities
+    return service
+
+
+async def _command_context(
+    request: Request,
+    identity: CurrentIdentity,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[ -~]+$"),
+    ] = None,
+) -> CommandContext:
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = raw.decode(errors="replace")  # the body validation refuses it anyway
+    request_text = canonical_json(
+        {"method": request.method, "path": request.url.path, "body": body}
+    )
+    return CommandContext(
+        actor=identity.person_id,
+        idempotency_key=idempotency_key,
+        fingerprint=hashlib.sha256(request_text.encode()).hexdigest(),
+    )
+
+
+def _expected_version(
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=40)] = None,
+) -> int | None:
+    if if_match is None:
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise StaleVersionError(f"If-Match {if_match!r} names no version of this community")
+    return int(tag)
+
+
+Service = Annotated[CommunityService, Depends(_service)]
+Context = Annotated[CommandContext, Depends(_command_context)]
+ExpectedVersion = Annotated[int | None, Depends(_expected_version)]
+CommunityId = Annotated[str, Path(pattern=COMMUNITY_ID_PATTERN)]
+PersonPath = Annotated[str, Path(pattern=PERSON_ID_PATTERN)]
+
+
+def etag(version: int) -> str:
+    """The ETag of a community at one version."""
+    return f'"{version}"'

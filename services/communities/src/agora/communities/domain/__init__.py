@@ -1,0 +1,1 @@
+"""The community aggregate: events, state, rules and decisions (no I/O)."""
