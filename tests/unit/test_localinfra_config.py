@@ -116,6 +116,9 @@ def test_declared_service_becomes_a_program_started_after_infrastructure(tmp_pat
     assert shlex.split(section["command"])[1:] == ["app:app", "--port", "8103"]
     assert 'AGORA_KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:9092"' in section["environment"]
     assert 'LEVEL="100%"' in section["environment"]
+    public_key = layout.identity_dir / "signing-key.pub.pem"
+    assert f'AGORA_AUTH_PUBLIC_KEY_FILE="{public_key}"' in section["environment"]
+    assert public_key.read_text().startswith("-----BEGIN PUBLIC KEY-----")
 
 
 def test_repository_services_file_is_valid() -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from agora.localinfra.errors import ComponentError, InfraError
+from agora.localinfra.identity import sign_token
 from agora.localinfra.install import install
 from agora.localinfra.paths import tail_lines
 from agora.localinfra.profiles import PROFILE_NAMES
@@ -90,7 +91,17 @@ def _parser() -> argparse.ArgumentParser:
     logs.add_argument("component", nargs="?", help="kafka, elasticsearch, ferretdb, a service")
     logs.add_argument("-f", "--follow", action="store_true", help="keep following")
     logs.add_argument("-n", "--lines", type=int, default=40, help="lines to show (40)")
+    token = commands.add_parser(
+        "token", parents=[profile], help="print a bearer token the local services accept"
+    )
+    token.add_argument("person", help="the person id (the token's subject)")
+    token.add_argument("--role", action="append", default=[], help="a platform role (repeatable)")
     return parser
+
+
+def _token(stack: LocalStack, person: str, roles: list[str]) -> int:
+    print(sign_token(stack.layout.identity_dir, person, roles))
+    return 0
 
 
 def _down(stack: LocalStack) -> int:
@@ -120,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "down": lambda: _down(stack),
             "status": lambda: _status(stack),
             "logs": lambda: _logs(stack, args.component, args.follow, args.lines),
+            "token": lambda: _token(stack, args.person, args.role),
         }
         return handlers[args.command]()
     except InfraError as error:

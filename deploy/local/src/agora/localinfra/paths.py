@@ -67,6 +67,11 @@ class RunLayout:
         return self.root / "logs" / f"{component}.log"
 
     @property
+    def identity_dir(self) -> Path:
+        """The development identity's key pair."""
+        return self.root / "identity"
+
+    @property
     def conf_dir(self) -> Path:
         """Directory of generated component configuration files."""
         return self.root / "conf"

@@ -14,6 +14,7 @@ from typing import Any
 
 from agora.localinfra.endpoints import InfraEndpoints
 from agora.localinfra.errors import InfraError
+from agora.localinfra.identity import service_auth_environment
 from agora.localinfra.paths import RunLayout
 from agora.localinfra.supervisor import Program
 
@@ -79,6 +80,7 @@ def service_program(
         "AGORA_MONGO_URL": endpoints.mongo_url,
         "AGORA_ELASTICSEARCH_URL": endpoints.elasticsearch_url,
         "AGORA_PORT": str(service.port),
+        **service_auth_environment(layout.identity_dir),
         **service.env,
     }
     return Program(

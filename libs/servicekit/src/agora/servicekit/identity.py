@@ -82,7 +82,12 @@ class JwtVerifier:
             algorithms=list(settings.auth_algorithms),
             roles_claim=settings.auth_roles_claim,
             jwks_url=str(settings.auth_jwks_url) if settings.auth_jwks_url else None,
-            public_key_pem=settings.auth_public_key_pem,
+            public_key_pem=settings.auth_public_key_pem
+            or (
+                settings.auth_public_key_file.read_text(encoding="utf-8")
+                if settings.auth_public_key_file
+                else None
+            ),
             leeway_seconds=settings.auth_leeway_seconds,
         )
 

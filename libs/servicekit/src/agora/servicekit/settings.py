@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
+from pydantic import AnyHttpUrl, Field, FilePath, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["dev", "test", "prod"]
@@ -70,6 +70,9 @@ class ServiceSettings(BaseSettings):
     )
     auth_public_key_pem: str | None = Field(
         default=None, description="A single PEM public key instead of a JWKS URL."
+    )
+    auth_public_key_file: FilePath | None = Field(
+        default=None, description="A file holding that PEM public key (the local stack's)."
     )
     auth_roles_claim: str = Field(
         default="roles",
