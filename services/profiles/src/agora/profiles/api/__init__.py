@@ -1,0 +1,1 @@
+"""The profiles HTTP API: request and response bodies, views and routes."""

@@ -1,0 +1,211 @@
+"""Routes for one's own profile: edits, skills, topics and visibility."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Request, Response
+
+from agora.profiles.api.commands import RuntimeDep, etag, json_answer, run_command
+from agora.profiles.api.problems import PreconditionRequiredError
+from agora.profiles.api.schemas import (
+    CompletenessOut,
+    PersonalDataExport,
+    PersonOut,
+    ProfileEditIn,
+    SkillLevelIn,
+    TopicsIn,
+)
+from agora.profiles.api.views import completeness_out, person_view
+from agora.profiles.domain.errors import PersonNotFoundError
+from agora.profiles.domain.events import VisibilitySettings
+from agora.profiles.domain.sealing import EditedDetails
+from agora.profiles.idempotency import StoredAnswer
+from agora.profiles.service import Actor, Changed, StaleVersionError
+from agora.profiles.skills import normalise_skill
+from agora.servicekit.identity import CurrentIdentity
+
+EXPORT_MAX_FOLLOWERS = 100_000
+SkillName = Annotated[str, Path(min_length=1, max_length=80, pattern=r"\S")]
+
+
+def expected_version(if_match: str | None) -> int:
+    """The version an ``If-Match`` header names (``"3"``, ``W/"3"`` or ``3``)."""
+    if if_match is None:
+        raise PreconditionRequiredError("send If-Match with the ETag of the profile you edit")
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise StaleVersionError(f"If-Match {if_match!r} names no version of this profile")
+    return int(value)
+
+
+def skill_name(raw: str) -> str:
+    """The normalised skill name of a path segment (itself if nothing survives folding)."""
+    return normalise_skill(raw) or raw
+
+
+def own_profile(changed: Changed, actor: Actor) -> StoredAnswer:
+    """The answer to a change of one's own profile: the owner's view and its version."""
+    view = person_view(changed.profile, viewer_id=actor.person_id)
+    return json_answer(
+        status_code=200,
+        body=view.model_dump(mode="json"),
+        version=changed.version,
+        subjects=(view.id,),
+    )
+
+
+def me_router() -> APIRouter:
+    """Routes acting on the caller's own profile."""
+    router = APIRouter(prefix="/people/me", tags=["my profile"])
+
+    @router.get("", response_model=PersonOut)
+    async def read_my_profile(identity: CurrentIdentity, runtime: RuntimeDep) -> Response:
+        """One's own profile, with everything and its completeness."""
+        record = await runtime.queries.person(identity.person_id)
+        if record is None:
+            raise PersonNotFoundError(identity.person_id)
+        view = person_view(record.profile, viewer_id=identity.person_id)
+        return Response(
+            content=view.model_dump_json(),
+            media_type="application/json",
+            headers={"ETag": etag(record.version)},
+        )
+
+    @router.get("/completeness", response_model=CompletenessOut)
+    async def read_my_completeness(
+        identity: CurrentIdentity, runtime: RuntimeDep
+    ) -> CompletenessOut:
+        """How complete one's profile is, and what is missing."""
+        record = await runtime.queries.person(identity.person_id)
+        if record is None:
+            raise PersonNotFoundError(identity.person_id)
+        return completeness_out(record.profile)
+
+    @router.get("/export", response_model=PersonalDataExport)
+    async def export_my_data(identity: CurrentIdentity, runtime: RuntimeDep) -> PersonalDataExport:
+        """Everything the service holds about the caller (right of access and portability)."""
+        me = identity.person_id
+        changed = await runtime.service.profile(person_id=me)
+        followers = await runtime.queries.followers(me, offset=0, limit=EXPORT_MAX_FOLLOWERS)
+        return PersonalDataExport(
+            profile=changed.profile.model_dump(mode="json", exclude={"exists", "erased"}),
+            version=changed.version,
+            followers=followers.items,
+        )
+
+    @router.patch("", response_model=PersonOut)
+    async def edit_my_profile(
+        body: ProfileEditIn,
+        request: Request,
+        identity: CurrentIdentity,
+        runtime: RuntimeDep,
+        if_match: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        """Change fields of one's profile; ``If-Match`` must name its current version."""
+        version = expected_version(if_match)
+        edit = EditedDetails(**body.model_dump(mode="json", exclude_unset=True))
+
+        async def command(actor: Actor) -> StoredAnswer:
+            changed = await runtime.service.edit(actor=actor, edit=edit, expected_version=version)
+            return own_profile(changed, actor)
+
+        return await run_command(
+            request=request,
+            identity=identity,
+            runtime=runtime,
+            body={"if_match": version, "edit": body.model_dump(mode="json", exclude_unset=True)},
+            command=command,
+        )
+
+    @router.put("/skills/{name}", response_model=PersonOut)
+    async def put_my_skill(
+        name: SkillName,
+        body: SkillLevelIn,
+        request: Request,
+        identity: CurrentIdentity,
+        runtime: RuntimeDep,
+    ) -> Response:
+        """Declare a skill (its name is normalised) at a level from 1 to 4."""
+
+        async def command(actor: Actor) -> StoredAnswer:
+            changed = await runtime.service.put_skill(
+                actor=actor, skill=skill_name(name), level=body.level
+            )
+            return own_profile(changed, actor)
+
+        return await run_command(
+            request=request,
+            identity=identity,
+            runtime=runtime,
+            body=body.model_dump(mode="json"),
+            command=command,
+        )
+
+    @router.delete("/skills/{name}", response_model=PersonOut)
+    async def remove_my_skill(
+        name: SkillName, request: Request, identity: CurrentIdentity, runtime: RuntimeDep
+    ) -> Response:
+        """Remove a declared skill and its endorsements."""
+
+        async def command(actor: Actor) -> StoredAnswer:
+            changed = await runtime.service.remove_skill(actor=actor, skill=skill_name(name))
+            return own_profile(changed, actor)
+
+        return await run_command(
+            request=request, identity=identity, runtime=runtime, body=None, command=command
+        )
+
+    @router.put("/interests", response_model=PersonOut)
+    async def set_my_interests(
+        body: TopicsIn, request: Request, identity: CurrentIdentity, runtime: RuntimeDep
+    ) -> Response:
+        """Replace one's interests."""
+
+        async def command(actor: Actor) -> StoredAnswer:
+            changed = await runtime.service.set_interests(actor=actor, topics=list(body.topics))
+            return own_profile(changed, actor)
+
+        return await run_command(
+            request=request,
+            identity=identity,
+            runtime=runtime,
+            body=body.model_dump(mode="json"),
+            command=command,
+        )
+
+    @router.put("/help-topics", response_model=PersonOut)
+    async def set_my_help_topics(
+        body: TopicsIn, request: Request, identity: CurrentIdentity, runtime: RuntimeDep
+    ) -> Response:
+        """Replace the topics one can help with."""
+
+        async def command(actor: Actor) -> StoredAnswer:
+            changed = await runtime.service.set_help_topics(actor=actor, topics=list(body.topics))
+            return own_profile(changed, actor)
+
+        return await run_command(
+            request=request,
+            identity=identity,
+            runtime=runtime,
+            body=body.model_dump(mode="json"),
+            command=command,
+        )
+
+    @router.put("/visibility", response_model=PersonOut)
+    async def set_my_visibility(
+        body: VisibilitySettings, request: Request, identity: CurrentIdentity, runtime: RuntimeDep
+    ) -> Response:
+        """Choose, per field group, who sees it: everyone, the people one follows, or only me."""
+
+        async def command(actor: Actor) -> StoredAnswer:
+            changed = await runtime.service.set_visibility(actor=actor, settings=body)
+            return own_profile(changed, actor)
+
+        return await run_command(
+            request=request,
+            identity=identity,
+            runtime=runtime,
+            body=body.model_dump(mode="json"),
+            command=command,
+        )
+
+    return router

@@ -1,0 +1,166 @@
+"""Routes about other people: reading profiles, listing, endorsing and following."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from agora.profiles.api.admin import PersonId
+from agora.profiles.api.commands import RuntimeDep, etag, json_answer, run_command
+from agora.profiles.api.me import SkillName, skill_name
+from agora.profiles.api.schemas import PeoplePageOut, PersonIdsPageOut, PersonOut
+from agora.profiles.api.views import person_view
+from agora.profiles.domain.errors import PersonNotFoundError
+from agora.profiles.idempotency import StoredAnswer
+from agora.profiles.queries import Page
+from agora.profiles.service import Actor
+from agora.servicekit.identity import CurrentIdentity
+
+Offset = Annotated[int, Query(ge=0, le=100_000)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Filter = Annotated[str | None, Query(min_length=1, max_length=200)]
+
+
+def _next_offset(page: Page, offset: int) -> int | None:
+    return offset + len(page.items) if page.has_more else None
+
+
+def people_router() -> APIRouter:
+    """Routes reading other people's profiles and relating to them."""
+    router = APIRouter(prefix="/people", tags=["people"])
+
+    @router.get("", response_model=PeoplePageOut)
+    async def list_people(
+        *,
+        identity: CurrentIdentity,
+        runtime: RuntimeDep,
+        department: Filter = None,
+        location: Filter = None,
+        skill: Filter = None,
+        offset: Offset = 0,
+        limit: Limit = 20,
+    ) -> PeoplePageOut:
+        """People matching every given filter (equality on normalised values), by id."""
+        page = await runtime.queries.people(
+            department=department, location=location, skill=skill, offset=offset, limit=limit
+        )
+        return PeoplePageOut(
+            items=[
+                person_view(record.profile, viewer_id=identity.person_id) for record in page.items
+            ],
+            next_offset=_next_offset(page, offset),
+        )
+
+    @router.get("/{person_id}", response_model=PersonOut)
+    async def read_person(
+        person_id: PersonId, identity: CurrentIdentity, runtime: RuntimeDep
+    ) -> Response:
+        """A person's profile as the caller may see it; the ETag is its version."""
+        record = await runtime.queries.person(person_id)
+        if record is None:
+            raise PersonNotFoundError(person_id)
+        view = person_view(record.profile, viewer_id=identity.person_id)
+        return Response(
+            content=view.model_dump_json(),
+            media_type="application/json",
+            headers={"ETag": etag(record.version)},
+        )
+
+    @router.get("/{person_id}/followers", response_model=PersonIdsPageOut)
+    async def list_followers(
+        person_id: PersonId,
+        identity: CurrentIdentity,
+        runtime: RuntimeDep,
+        offset: Offset = 0,
+        limit: Limit = 50,
+    ) -> PersonIdsPageOut:
+        """The ids of the people following a person."""
+        page = await runtime.queries.followers(person_id, offset=offset, limit=limit)
+        return PersonIdsPageOut(items=page.items, next_offset=_next_offset(page, offset))
+
+    @router.get("/{person_id}/following", response_model=PersonIdsPageOut)
+    async def list_following(
+        person_id: PersonId,
+        identity: CurrentIdentity,
+        runtime: RuntimeDep,
+        offset: Offset = 0,
+        limit: Limit = 50,
+    ) -> PersonIdsPageOut:
+        """The ids of the people a person follows."""
+        page = await runtime.queries.following(person_id, offset=offset, limit=limit)
+        return PersonIdsPageOut(items=page.items, next_offset=_next_offset(page, offset))
+
+    @router.put("/{person_id}/skills/{name}/endorsements/me", response_model=PersonOut)
+    async def endorse_skill(
+        person_id: PersonId,
+        name: SkillName,
+        request: Request,
+        identity: CurrentIdentity,
+        runtime: RuntimeDep,
+    ) -> Response:
+        """Endorse a skill someone else declared (once; endorsing again changes nothing)."""
+
+        async def command(actor: Actor) -> StoredAnswer:
+            changed = await runtime.service.endorse(
+                actor=actor, person_id=person_id, skill=skill_name(name)
+            )
+            view = person_view(changed.profile, viewer_id=actor.person_id)
+            return json_answer(
+                status_code=200, body=view.model_dump(mode="json"), subjects=(person_id,)
+            )
+
+        return await run_command(
+            request=request, identity=identity, runtime=runtime, body=None, command=command
+        )
+
+    @router.delete("/{person_id}/skills/{name}/endorsements/me", response_model=PersonOut)
+    async def withdraw_endorsement(
+        person_id: PersonId,
+        name: SkillName,
+        request: Request,
+        identity: CurrentIdentity,
+        runtime: RuntimeDep,
+    ) -> Response:
+        """Withdraw one's endorsement of a skill."""
+
+        async def command(actor: Actor) -> StoredAnswer:
+            changed = await runtime.service.withdraw_endorsement(
+                actor=actor, person_id=person_id, skill=skill_name(name)
+            )
+            view = person_view(changed.profile, viewer_id=actor.person_id)
+            return json_answer(
+                status_code=200, body=view.model_dump(mode="json"), subjects=(person_id,)
+            )
+
+        return await run_command(
+            request=request, identity=identity, runtime=runtime, body=None, command=command
+        )
+
+    @router.put("/{person_id}/followers/me", status_code=204)
+    async def follow_person(
+        person_id: PersonId, request: Request, identity: CurrentIdentity, runtime: RuntimeDep
+    ) -> Response:
+        """Follow a person (following twice changes nothing)."""
+
+        async def command(actor: Actor) -> StoredAnswer:
+            await runtime.service.follow(actor=actor, followee_id=person_id)
+            return json_answer(status_code=204, body=None)
+
+        return await run_command(
+            request=request, identity=identity, runtime=runtime, body=None, command=command
+        )
+
+    @router.delete("/{person_id}/followers/me", status_code=204)
+    async def unfollow_person(
+        person_id: PersonId, request: Request, identity: CurrentIdentity, runtime: RuntimeDep
+    ) -> Response:
+        """Stop following a person."""
+
+        async def command(actor: Actor) -> StoredAnswer:
+            await runtime.service.unfollow(actor=actor, followee_id=person_id)
+            return json_answer(status_code=204, body=None)
+
+        return await run_command(
+            request=request, identity=identity, runtime=runtime, body=None, command=command
+        )
+
+    return router

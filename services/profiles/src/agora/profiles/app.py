@@ -1,0 +1,46 @@
+"""The profiles service's app factory: routes, problems, and the runtime in the lifespan."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from opentelemetry.trace import TracerProvider
+
+from agora.profiles.api.admin import admin_router
+from agora.profiles.api.me import me_router
+from agora.profiles.api.people import people_router
+from agora.profiles.api.problems import profiles_problems
+from agora.profiles.bootstrap import Runtime, open_runtime
+from agora.profiles.settings import ProfilesSettings
+from agora.servicekit import create_app
+from agora.servicekit.identity import JwtVerifier
+from agora.servicekit.workers import running
+
+
+def create_profiles_app(
+    *, settings: ProfilesSettings, tracer_provider: TracerProvider | None = None
+) -> FastAPI:
+    """The profiles API; its lifespan opens the runtime and runs the relay and projection."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_runtime(settings) as runtime, running(list(runtime.workers)):
+            app.state.runtime = runtime
+            yield
+
+    async def database_ready() -> None:
+        runtime: Runtime = app.state.runtime
+        await runtime.database.command("ping")
+
+    app = create_app(
+        settings=settings,
+        # The "me" routes come first so that /people/me is never read as a person id.
+        routers=[admin_router(), me_router(), people_router()],
+        readiness_checks={"database": database_ready},
+        lifespan=lifespan,
+        problems=profiles_problems(),
+        tracer_provider=tracer_provider,
+        title="Agora profiles",
+    )
+    app.state.token_verifier = JwtVerifier.from_settings(settings)
+    return app

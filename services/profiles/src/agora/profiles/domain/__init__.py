@@ -1,0 +1,1 @@
+"""The profile aggregate: events, state and decisions; no web, database or broker imports."""

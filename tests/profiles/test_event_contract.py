@@ -1,0 +1,23 @@
+"""The profiles events are a public contract, and their AsyncAPI document is up to date."""
+
+from pathlib import Path
+
+import pytest
+
+from agora.profiles.asyncapi import render
+from agora.profiles.domain.events import registry
+from agora.testing.event_contract import assert_event_contract
+
+pytestmark = pytest.mark.unit
+
+EVENTS_DOCS = Path(__file__).resolve().parents[2] / "docs" / "events"
+
+
+def test_the_profiles_events_match_their_published_schemas() -> None:
+    assert_event_contract(registry, EVENTS_DOCS / "profiles.schema.json")
+
+
+def test_the_committed_asyncapi_document_is_up_to_date() -> None:
+    committed = (EVENTS_DOCS / "profiles.asyncapi.json").read_text(encoding="utf-8")
+
+    assert committed == render(), "run: python -m agora.profiles.asyncapi"
