@@ -10,6 +10,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.communities.api import commands, reads
+from agora.communities.api.openapi import complete_openapi
 from agora.communities.api.problems import community_problems
 from agora.communities.archiver import ProjectArchiver
 from agora.communities.clock import Clock, system_clock
@@ -68,6 +69,7 @@ def create_app(
         title="Agora communities",
     )
     app.state.token_verifier = JwtVerifier.from_settings(settings)
+    complete_openapi(app)
     return app
 
 

@@ -13,6 +13,34 @@ from agora.communities.api.dependencies import (
     Service,
     etag,
 )
+from agora.communities.api.openapi import (
+    ALREADY_BLOCKED,
+    ALREADY_INVITED,
+    ARCHIVED,
+    CALLER_NOT_MEMBER,
+    CHARTER_REQUIRED,
+    COMMAND_PROBLEMS,
+    ENDED,
+    ETAG_HEADER,
+    IDEMPOTENCY_KEY_REUSED,
+    INVALID_COMMUNITY,
+    INVITATION_NOT_PENDING,
+    LAST_OWNER,
+    MEMBERSHIP_CONFLICT,
+    NO_CHANGE,
+    NOT_A_MEMBER,
+    NOT_ALLOWED,
+    NOT_CURRENT_CHARTER,
+    OWNERS_ONLY,
+    PERSON_BLOCKED,
+    REQUEST_NOT_PENDING,
+    STALE_VERSION,
+    VALIDATION_FAILED,
+    command_success,
+    merge,
+    problems,
+    success,
+)
 from agora.communities.api.schemas import (
     CharterAcceptance,
     CommandResult,
@@ -31,11 +59,38 @@ from agora.communities.domain.state import CommunityAggregate
 
 router = APIRouter(tags=["communities"])
 
-OptionalJoin = Annotated[JoinCommunity | None, Body()]
+OptionalJoin = Annotated[
+    JoinCommunity | None,
+    Body(
+        description="Optional; needed when the community has a charter, to accept its version.",
+        openapi_examples={
+            "accept_charter": {
+                "summary": "Accept charter version 2 while joining",
+                "value": {"accept_charter_version": 2},
+            },
+            "no_charter": {"summary": "The community has no charter", "value": {}},
+        },
+    ),
+]
 JOINED_OUTCOMES = frozenset({"member_joined", "invitation_accepted"})
 
 
-@router.post("/communities", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/communities",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a community",
+    responses=merge(
+        success(
+            201,
+            "The community was created; the caller is its owner",
+            headers={
+                "Location": "The new community's URL, e.g. `/communities/3f2b8c1e…`",
+                **ETAG_HEADER,
+            },
+        ),
+        problems(VALIDATION_FAILED, INVALID_COMMUNITY, IDEMPOTENCY_KEY_REUSED),
+    ),
+)
 async def create_community(
     *, body: CreateCommunity, service: Service, context: Context, response: Response
 ) -> CommunityView:
@@ -67,7 +122,16 @@ async def create_community(
     return community_view(state, viewer=context.actor)
 
 
-@router.patch("/communities/{community_id}")
+@router.patch(
+    "/communities/{community_id}",
+    summary="Edit a community's details",
+    responses=merge(
+        command_success("community_edited", "The details were changed", headers=ETAG_HEADER),
+        problems(
+            *COMMAND_PROBLEMS, OWNERS_ONLY, NO_CHANGE, ARCHIVED, STALE_VERSION, INVALID_COMMUNITY
+        ),
+    ),
+)
 async def edit_community(
     *,
     community_id: CommunityId,
@@ -96,7 +160,14 @@ async def edit_community(
     return command_result(community_id, outcome)
 
 
-@router.post("/communities/{community_id}:archive")
+@router.post(
+    "/communities/{community_id}:archive",
+    summary="Archive a community",
+    responses=merge(
+        command_success("community_archived", "The community is archived"),
+        problems(*COMMAND_PROBLEMS, OWNERS_ONLY, NO_CHANGE),
+    ),
+)
 async def archive_community(
     *, community_id: CommunityId, service: Service, context: Context
 ) -> CommandResult:
@@ -106,7 +177,14 @@ async def archive_community(
     return command_result(community_id, outcome)
 
 
-@router.post("/communities/{community_id}:unarchive")
+@router.post(
+    "/communities/{community_id}:unarchive",
+    summary="Unarchive a community",
+    responses=merge(
+        command_success("community_unarchived", "The community is open again"),
+        problems(*COMMAND_PROBLEMS, OWNERS_ONLY, NO_CHANGE, ENDED),
+    ),
+)
 async def unarchive_community(
     *, community_id: CommunityId, service: Service, context: Context
 ) -> CommandResult:
@@ -121,7 +199,20 @@ async def unarchive_community(
 @router.post(
     "/communities/{community_id}/members/me",
     status_code=status.HTTP_201_CREATED,
-    responses={202: {"description": "A join request was created", "model": CommandResult}},
+    summary="Join a community (or ask to)",
+    responses=merge(
+        command_success("member_joined", "The caller is a member", status=201),
+        {202: {"description": "A join request was created", "model": CommandResult}},
+        command_success("join_requested", "A join request awaits the managers", status=202),
+        problems(
+            *COMMAND_PROBLEMS,
+            PERSON_BLOCKED,
+            MEMBERSHIP_CONFLICT,
+            ARCHIVED,
+            ENDED,
+            CHARTER_REQUIRED,
+        ),
+    ),
 )
 async def join_community(
     *,
@@ -144,7 +235,14 @@ async def join_community(
     return command_result(community_id, outcome)
 
 
-@router.delete("/communities/{community_id}/members/me")
+@router.delete(
+    "/communities/{community_id}/members/me",
+    summary="Leave a community",
+    responses=merge(
+        command_success("member_left", "The caller left the community"),
+        problems(*COMMAND_PROBLEMS, CALLER_NOT_MEMBER, LAST_OWNER),
+    ),
+)
 async def leave_community(
     *, community_id: CommunityId, service: Service, context: Context
 ) -> CommandResult:
@@ -154,7 +252,14 @@ async def leave_community(
     return command_result(community_id, outcome)
 
 
-@router.delete("/communities/{community_id}/members/{person_id}")
+@router.delete(
+    "/communities/{community_id}/members/{person_id}",
+    summary="Remove a member",
+    responses=merge(
+        command_success("member_removed", "The member was removed"),
+        problems(*COMMAND_PROBLEMS, NOT_ALLOWED, NOT_A_MEMBER, LAST_OWNER),
+    ),
+)
 async def remove_member(
     *, community_id: CommunityId, person_id: PersonPath, service: Service, context: Context
 ) -> CommandResult:
@@ -166,7 +271,14 @@ async def remove_member(
     return command_result(community_id, outcome)
 
 
-@router.put("/communities/{community_id}/members/{person_id}/role")
+@router.put(
+    "/communities/{community_id}/members/{person_id}/role",
+    summary="Change a member's role",
+    responses=merge(
+        command_success("member_role_changed", "The member has the new role"),
+        problems(*COMMAND_PROBLEMS, OWNERS_ONLY, NOT_A_MEMBER, NO_CHANGE, LAST_OWNER),
+    ),
+)
 async def change_role(
     *,
     community_id: CommunityId,
@@ -183,7 +295,15 @@ async def change_role(
     return command_result(community_id, outcome)
 
 
-@router.post("/communities/{community_id}/blocked-people", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/communities/{community_id}/blocked-people",
+    status_code=status.HTTP_201_CREATED,
+    summary="Block a person",
+    responses=merge(
+        command_success("person_blocked", "The person is blocked", status=201),
+        problems(*COMMAND_PROBLEMS, NOT_ALLOWED, ALREADY_BLOCKED, LAST_OWNER),
+    ),
+)
 async def block_person(
     *, community_id: CommunityId, body: PersonRef, service: Service, context: Context
 ) -> CommandResult:
@@ -195,7 +315,14 @@ async def block_person(
     return command_result(community_id, outcome)
 
 
-@router.post("/communities/{community_id}/requests/{person_id}:approve")
+@router.post(
+    "/communities/{community_id}/requests/{person_id}:approve",
+    summary="Approve a join request",
+    responses=merge(
+        command_success("join_request_approved", "The person is a member"),
+        problems(*COMMAND_PROBLEMS, NOT_ALLOWED, REQUEST_NOT_PENDING, ARCHIVED, ENDED),
+    ),
+)
 async def approve_request(
     *, community_id: CommunityId, person_id: PersonPath, service: Service, context: Context
 ) -> CommandResult:
@@ -211,7 +338,14 @@ async def approve_request(
     return command_result(community_id, outcome)
 
 
-@router.post("/communities/{community_id}/requests/{person_id}:reject")
+@router.post(
+    "/communities/{community_id}/requests/{person_id}:reject",
+    summary="Reject a join request",
+    responses=merge(
+        command_success("join_request_rejected", "The request was rejected"),
+        problems(*COMMAND_PROBLEMS, NOT_ALLOWED, REQUEST_NOT_PENDING),
+    ),
+)
 async def reject_request(
     *, community_id: CommunityId, person_id: PersonPath, service: Service, context: Context
 ) -> CommandResult:
@@ -227,7 +361,15 @@ async def reject_request(
     return command_result(community_id, outcome)
 
 
-@router.post("/communities/{community_id}/invitations", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/communities/{community_id}/invitations",
+    status_code=status.HTTP_201_CREATED,
+    summary="Invite a person",
+    responses=merge(
+        command_success("member_invited", "The person is invited", status=201),
+        problems(*COMMAND_PROBLEMS, NOT_ALLOWED, ALREADY_INVITED, ARCHIVED, ENDED),
+    ),
+)
 async def invite_person(
     *, community_id: CommunityId, body: PersonRef, service: Service, context: Context
 ) -> CommandResult:
@@ -242,7 +384,22 @@ async def invite_person(
     return command_result(community_id, outcome)
 
 
-@router.post("/communities/{community_id}/invitations/me:accept")
+@router.post(
+    "/communities/{community_id}/invitations/me:accept",
+    summary="Accept an invitation",
+    responses=merge(
+        command_success("invitation_accepted", "The caller is a member"),
+        problems(
+            *COMMAND_PROBLEMS,
+            INVITATION_NOT_PENDING,
+            PERSON_BLOCKED,
+            MEMBERSHIP_CONFLICT,
+            ARCHIVED,
+            ENDED,
+            CHARTER_REQUIRED,
+        ),
+    ),
+)
 async def accept_invitation(
     *, community_id: CommunityId, service: Service, context: Context, body: OptionalJoin = None
 ) -> CommandResult:
@@ -257,7 +414,14 @@ async def accept_invitation(
     return command_result(community_id, outcome)
 
 
-@router.post("/communities/{community_id}/invitations/me:decline")
+@router.post(
+    "/communities/{community_id}/invitations/me:decline",
+    summary="Decline an invitation",
+    responses=merge(
+        command_success("invitation_declined", "The invitation was declined"),
+        problems(*COMMAND_PROBLEMS, INVITATION_NOT_PENDING),
+    ),
+)
 async def decline_invitation(
     *, community_id: CommunityId, service: Service, context: Context
 ) -> CommandResult:
@@ -267,7 +431,16 @@ async def decline_invitation(
     return command_result(community_id, outcome)
 
 
-@router.put("/communities/{community_id}/charter")
+@router.put(
+    "/communities/{community_id}/charter",
+    summary="Publish a new charter version",
+    responses=merge(
+        command_success(
+            "charter_accepted", "The new version is published (and its author accepted it)"
+        ),
+        problems(*COMMAND_PROBLEMS, NOT_ALLOWED, ARCHIVED),
+    ),
+)
 async def set_charter(
     *, community_id: CommunityId, body: NewCharter, service: Service, context: Context
 ) -> CommandResult:
@@ -277,7 +450,15 @@ async def set_charter(
     return command_result(community_id, outcome)
 
 
-@router.post("/communities/{community_id}/charter/acceptances", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/communities/{community_id}/charter/acceptances",
+    status_code=status.HTTP_201_CREATED,
+    summary="Accept the current charter",
+    responses=merge(
+        command_success("charter_accepted", "The caller accepted the charter", status=201),
+        problems(*COMMAND_PROBLEMS, CALLER_NOT_MEMBER, NOT_CURRENT_CHARTER),
+    ),
+)
 async def accept_charter(
     *, community_id: CommunityId, body: CharterAcceptance, service: Service, context: Context
 ) -> CommandResult:

@@ -5,6 +5,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from agora.communities.api.dependencies import CommunityId, PersonPath, Service, etag
+from agora.communities.api.openapi import (
+    COMMUNITY_NOT_FOUND,
+    ETAG_HEADER,
+    MEMBERSHIP_NOT_FOUND,
+    NOT_ALLOWED,
+    REQUEST_NOT_FOUND,
+    VALIDATION_FAILED,
+    merge,
+    problems,
+    success,
+)
 from agora.communities.api.schemas import (
     CommunityList,
     CommunityPage,
@@ -27,7 +38,11 @@ from agora.servicekit.identity import CurrentIdentity
 router = APIRouter(tags=["communities"])
 
 
-@router.get("/communities")
+@router.get(
+    "/communities",
+    summary="Search the community directory",
+    responses=problems(VALIDATION_FAILED),
+)
 async def list_communities(
     *,
     identity: CurrentIdentity,
@@ -55,7 +70,14 @@ async def list_communities(
     )
 
 
-@router.get("/communities/{community_id}")
+@router.get(
+    "/communities/{community_id}",
+    summary="Read a community",
+    responses=merge(
+        success(200, "The community as the caller sees it", headers=ETAG_HEADER),
+        problems(VALIDATION_FAILED, COMMUNITY_NOT_FOUND),
+    ),
+)
 async def get_community(
     *, community_id: CommunityId, identity: CurrentIdentity, service: Service, response: Response
 ) -> CommunityView:
@@ -65,7 +87,11 @@ async def get_community(
     return community_view(loaded.state, viewer=identity.person_id)
 
 
-@router.get("/communities/{community_id}/members")
+@router.get(
+    "/communities/{community_id}/members",
+    summary="List a community's members",
+    responses=problems(VALIDATION_FAILED, COMMUNITY_NOT_FOUND),
+)
 async def list_members(
     *, community_id: CommunityId, identity: CurrentIdentity, service: Service
 ) -> MemberList:
@@ -79,7 +105,11 @@ async def list_members(
     )
 
 
-@router.get("/communities/{community_id}/members/me")
+@router.get(
+    "/communities/{community_id}/members/me",
+    summary="Read the caller's membership",
+    responses=problems(VALIDATION_FAILED, COMMUNITY_NOT_FOUND, MEMBERSHIP_NOT_FOUND),
+)
 async def my_membership(
     *, community_id: CommunityId, identity: CurrentIdentity, service: Service
 ) -> MyMembership:
@@ -98,7 +128,11 @@ async def my_membership(
     )
 
 
-@router.get("/communities/{community_id}/requests")
+@router.get(
+    "/communities/{community_id}/requests",
+    summary="List pending join requests",
+    responses=problems(VALIDATION_FAILED, COMMUNITY_NOT_FOUND, NOT_ALLOWED),
+)
 async def pending_requests(
     *, community_id: CommunityId, identity: CurrentIdentity, service: Service
 ) -> JoinRequestList:
@@ -112,7 +146,28 @@ async def pending_requests(
     )
 
 
-@router.get("/communities/{community_id}/requests/me")
+@router.get(
+    "/communities/{community_id}/requests/me",
+    summary="Read the caller's join request",
+    responses=merge(
+        success(
+            200,
+            "The caller's join request",
+            {
+                "pending": (
+                    "Awaiting the managers",
+                    {"person_id": "chloe.martin", "status": "pending"},
+                ),
+                "approved": (
+                    "Approved: a member now",
+                    {"person_id": "chloe.martin", "status": "approved"},
+                ),
+                "rejected": ("Rejected", {"person_id": "chloe.martin", "status": "rejected"}),
+            },
+        ),
+        problems(VALIDATION_FAILED, COMMUNITY_NOT_FOUND, REQUEST_NOT_FOUND),
+    ),
+)
 async def my_request(
     *, community_id: CommunityId, identity: CurrentIdentity, service: Service
 ) -> JoinRequestView:
@@ -124,7 +179,7 @@ async def my_request(
     return JoinRequestView(person_id=identity.person_id, status=request_status)
 
 
-@router.get("/me/communities")
+@router.get("/me/communities", summary="List the caller's communities", responses=problems())
 async def my_communities(*, identity: CurrentIdentity, service: Service) -> CommunityList:
     """The communities the caller belongs to."""
     documents = await service.queries.communities_of(
@@ -133,14 +188,20 @@ async def my_communities(*, identity: CurrentIdentity, service: Service) -> Comm
     return CommunityList(items=[community_summary(doc) for doc in documents])
 
 
-@router.get("/me/invitations")
+@router.get(
+    "/me/invitations", summary="List the caller's pending invitations", responses=problems()
+)
 async def my_invitations(*, identity: CurrentIdentity, service: Service) -> CommunityList:
     """The communities that invited the caller and await an answer."""
     documents = await service.queries.invitations_of(person_id=identity.person_id)
     return CommunityList(items=[community_summary(doc) for doc in documents])
 
 
-@router.get("/people/{person_id}/communities")
+@router.get(
+    "/people/{person_id}/communities",
+    summary="List a person's communities",
+    responses=problems(VALIDATION_FAILED),
+)
 async def communities_of_person(
     *, person_id: PersonPath, identity: CurrentIdentity, service: Service
 ) -> CommunityList:

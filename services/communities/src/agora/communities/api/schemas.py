@@ -3,13 +3,39 @@
 from datetime import date
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+from pydantic.config import JsonDict
 
 from agora.communities.domain.events import Kind, Role, Visibility
 from agora.servicekit import ApiModel
 
 COMMUNITY_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 PERSON_ID_PATTERN = r"^[A-Za-z0-9_.@:-]{1,128}$"
+
+_KUBERNETES_ID = "3f2b8c1e9d4a4f6b8e7c5a1d2b3c4e5f"
+_RUST_ID = "8a41d0c6b2e54f0f9c3d7e6a5b4c3d2e"
+_KUBERNETES_SUMMARY: JsonDict = {
+    "id": _KUBERNETES_ID,
+    "name": "Communauté Kubernetes",
+    "description": "Entraide et retours d'expérience sur Kubernetes en production.",
+    "tags": ["kubernetes", "devops"],
+    "kind": "interest",
+    "visibility": "open",
+    "end_date": None,
+    "archived": False,
+    "member_count": 42,
+}
+_RUST_SUMMARY: JsonDict = {
+    "id": _RUST_ID,
+    "name": "Rust Paris Meetup 2026",
+    "description": "Organising the spring Rust meetup: talks, venue and sponsors.",
+    "tags": ["rust", "meetup"],
+    "kind": "project",
+    "visibility": "closed",
+    "end_date": "2026-06-30",
+    "archived": False,
+    "member_count": 7,
+}
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Description = Annotated[str, StringConstraints(max_length=4000)]
@@ -24,6 +50,28 @@ CharterText = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
 class CreateCommunity(ApiModel):
     """A new community; project communities need an end date in the future."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Communauté Kubernetes",
+                    "description": "Entraide et retours d'expérience sur Kubernetes en production.",
+                    "tags": ["kubernetes", "devops"],
+                    "kind": "interest",
+                    "visibility": "open",
+                },
+                {
+                    "name": "Rust Paris Meetup 2026",
+                    "description": "Organising the spring Rust meetup: talks, venue and sponsors.",
+                    "tags": ["rust", "meetup"],
+                    "kind": "project",
+                    "visibility": "closed",
+                    "end_date": "2026-06-30",
+                },
+            ]
+        }
+    )
+
     name: Name
     description: Description = ""
     tags: Tags = Field(default_factory=list)
@@ -35,6 +83,15 @@ class CreateCommunity(ApiModel):
 class EditCommunity(ApiModel):
     """Changes to a community; absent fields are kept."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"name": "Communauté Kubernetes France", "tags": ["kubernetes", "cloud-native"]},
+                {"description": "Talks, venue and sponsors for June.", "end_date": "2026-07-15"},
+            ]
+        }
+    )
+
     name: Name | None = None
     description: Description | None = None
     tags: Tags | None = None
@@ -44,11 +101,15 @@ class EditCommunity(ApiModel):
 class JoinCommunity(ApiModel):
     """A join, request or invitation answer; must accept the current charter if there is one."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"accept_charter_version": 2}, {}]})
+
     accept_charter_version: int | None = Field(default=None, ge=1)
 
 
 class PersonRef(ApiModel):
     """The person a manager invites or blocks."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"person_id": "chloe.martin"}]})
 
     person_id: PersonId
 
@@ -56,11 +117,24 @@ class PersonRef(ApiModel):
 class RoleChange(ApiModel):
     """A member's new role."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"role": "manager"}, {"role": "member"}]}
+    )
+
     role: Role
 
 
 class NewCharter(ApiModel):
     """A new charter version's text."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"text": "Soyez bienveillants. Pas de publicité. On échange en français."},
+                {"text": "Be kind, stay on topic, and no recruiting posts."},
+            ]
+        }
+    )
 
     text: CharterText
 
@@ -68,11 +142,26 @@ class NewCharter(ApiModel):
 class CharterAcceptance(ApiModel):
     """The charter version a member accepts."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 2}]})
+
     version: int = Field(ge=1)
 
 
 class CommunityView(ApiModel):
     """A community as a person who may see it sees it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_KUBERNETES_SUMMARY,
+                    "charter_version": 1,
+                    "charter_text": "Soyez bienveillants. Pas de publicité.",
+                    "my_role": "owner",
+                }
+            ]
+        }
+    )
 
     id: str
     name: str
@@ -91,6 +180,8 @@ class CommunityView(ApiModel):
 class CommunitySummary(ApiModel):
     """A community in a list."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_KUBERNETES_SUMMARY, _RUST_SUMMARY]})
+
     id: str
     name: str
     description: str
@@ -105,6 +196,19 @@ class CommunitySummary(ApiModel):
 class CommunityPage(ApiModel):
     """One page of the directory."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [_KUBERNETES_SUMMARY, _RUST_SUMMARY],
+                    "total": 2,
+                    "offset": 0,
+                    "limit": 20,
+                }
+            ]
+        }
+    )
+
     items: list[CommunitySummary]
     total: int
     offset: int
@@ -114,11 +218,21 @@ class CommunityPage(ApiModel):
 class CommunityList(ApiModel):
     """A list of communities."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_KUBERNETES_SUMMARY, _RUST_SUMMARY]}]}
+    )
+
     items: list[CommunitySummary]
 
 
 class CommandResult(ApiModel):
     """What a command changed: the community, its new version and what happened."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"community_id": _KUBERNETES_ID, "version": 4, "outcome": "member_joined"}]
+        }
+    )
 
     community_id: str
     version: int
@@ -128,6 +242,10 @@ class CommandResult(ApiModel):
 class Member(ApiModel):
     """A member and their role."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"person_id": "alice", "role": "owner"}]}
+    )
+
     person_id: str
     role: Role
 
@@ -135,11 +253,39 @@ class Member(ApiModel):
 class MemberList(ApiModel):
     """The members of a community."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {"person_id": "alice", "role": "owner"},
+                        {"person_id": "bob", "role": "manager"},
+                        {"person_id": "chloe.martin", "role": "member"},
+                    ]
+                }
+            ]
+        }
+    )
+
     items: list[Member]
 
 
 class MyMembership(ApiModel):
     """The caller's membership, and whether they must accept a new charter version."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "community_id": _KUBERNETES_ID,
+                    "role": "member",
+                    "charter_version": 2,
+                    "accepted_charter_version": 1,
+                    "must_accept_charter": True,
+                }
+            ]
+        }
+    )
 
     community_id: str
     role: Role
@@ -151,11 +297,21 @@ class MyMembership(ApiModel):
 class JoinRequestView(ApiModel):
     """A join request and its outcome."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"person_id": "chloe.martin", "status": "pending"}]}
+    )
+
     person_id: str
     status: str
 
 
 class JoinRequestList(ApiModel):
     """Pending join requests."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"items": [{"person_id": "chloe.martin", "status": "pending"}]}]
+        }
+    )
 
     items: list[JoinRequestView]
