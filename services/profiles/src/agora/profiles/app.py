@@ -8,6 +8,7 @@ from opentelemetry.trace import TracerProvider
 
 from agora.profiles.api.admin import admin_router
 from agora.profiles.api.me import me_router
+from agora.profiles.api.openapi import keep_null_examples
 from agora.profiles.api.people import people_router
 from agora.profiles.api.problems import profiles_problems
 from agora.profiles.bootstrap import Runtime, open_runtime
@@ -32,10 +33,11 @@ def create_profiles_app(
         runtime: Runtime = app.state.runtime
         await runtime.database.command("ping")
 
+    # The "me" routes come first so that /people/me is never read as a person id.
+    routers = [admin_router(), me_router(), people_router()]
     app = create_app(
         settings=settings,
-        # The "me" routes come first so that /people/me is never read as a person id.
-        routers=[admin_router(), me_router(), people_router()],
+        routers=routers,
         readiness_checks={"database": database_ready},
         lifespan=lifespan,
         problems=profiles_problems(),
@@ -43,4 +45,5 @@ def create_profiles_app(
         title="Agora profiles",
     )
     app.state.token_verifier = JwtVerifier.from_settings(settings)
+    keep_null_examples(app, routers)
     return app

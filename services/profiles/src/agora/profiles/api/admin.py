@@ -3,9 +3,21 @@
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Body, Path, Request, Response
 
+from agora.profiles.api import examples
 from agora.profiles.api.commands import RuntimeDep, json_answer, run_command
+from agora.profiles.api.openapi import (
+    COMMAND,
+    IDEMPOTENT_COMMAND,
+    INVALID_BULK_EMAIL,
+    INVALID_EMAIL,
+    INVALID_PERSON_ID,
+    NO_SUCH_PERSON,
+    NOT_HR,
+    documented,
+    success,
+)
 from agora.profiles.api.schemas import (
     PERSON_ID_PATTERN,
     BulkItemOut,
@@ -20,7 +32,14 @@ from agora.profiles.idempotency import StoredAnswer
 from agora.profiles.service import Actor, Changed, ProfilesService
 from agora.servicekit.identity import CurrentIdentity
 
-PersonId = Annotated[str, Path(pattern=PERSON_ID_PATTERN)]
+PersonId = Annotated[
+    str,
+    Path(
+        pattern=PERSON_ID_PATTERN,
+        description="The person's id.",
+        examples=[examples.CHLOE_ID],
+    ),
+]
 
 
 def provisioned(person: ProvisionIn) -> ProvisionedDetails:
@@ -46,12 +65,35 @@ def admin_router() -> APIRouter:
     router = APIRouter(tags=["provisioning"])
 
     @router.post(
-        "/people", status_code=201, response_model=PersonOut, responses={200: {"model": PersonOut}}
+        "/people",
+        status_code=201,
+        response_model=PersonOut,
+        summary="Provision a person",
+        responses=documented(
+            success(201, "The person was created.", examples.PROVISIONED_PERSON, etag=True)
+            | success(
+                200,
+                "A person with this email was already provisioned: here they are, unchanged.",
+                examples.PROVISIONED_PERSON,
+                etag=True,
+                model=PersonOut,
+            ),
+            COMMAND,
+            NOT_HR,
+            INVALID_EMAIL,
+        ),
+        openapi_extra=IDEMPOTENT_COMMAND,
     )
     async def provision_person(
-        body: ProvisionIn, request: Request, identity: CurrentIdentity, runtime: RuntimeDep
+        body: Annotated[ProvisionIn, Body(openapi_examples=examples.PROVISION_EXAMPLES)],
+        request: Request,
+        identity: CurrentIdentity,
+        runtime: RuntimeDep,
     ) -> Response:
-        """Provision a person; an email already provisioned answers 200 with that person."""
+        """Provision a person (HR only); an email already provisioned answers 200 with that person.
+
+        The ETag is the version of the person's profile.
+        """
 
         async def command(actor: Actor) -> StoredAnswer:
             changed = await _provision_one(runtime.service, actor, body)
@@ -71,11 +113,28 @@ def admin_router() -> APIRouter:
             command=command,
         )
 
-    @router.post("/people:bulk", response_model=BulkOut)
+    @router.post(
+        "/people:bulk",
+        response_model=BulkOut,
+        summary="Provision many people at once",
+        responses=documented(
+            success(200, "Each person's result, in the order sent.", examples.BULK_RESULTS),
+            COMMAND,
+            NOT_HR,
+            INVALID_BULK_EMAIL,
+        ),
+        openapi_extra=IDEMPOTENT_COMMAND,
+    )
     async def provision_people(
-        body: BulkProvisionIn, request: Request, identity: CurrentIdentity, runtime: RuntimeDep
+        body: Annotated[BulkProvisionIn, Body(openapi_examples=examples.BULK_PROVISION_EXAMPLES)],
+        request: Request,
+        identity: CurrentIdentity,
+        runtime: RuntimeDep,
     ) -> Response:
-        """Provision many people; each item says whether it was created (201) or existed (200)."""
+        """Provision up to 100 people (HR only).
+
+        Each item of the answer says whether its person was created (201) or existed (200).
+        """
 
         async def command(actor: Actor) -> StoredAnswer:
             results = []
@@ -102,11 +161,31 @@ def admin_router() -> APIRouter:
             command=command,
         )
 
-    @router.post("/people/{person_id}/deactivate", response_model=PersonOut)
+    @router.post(
+        "/people/{person_id}/deactivate",
+        response_model=PersonOut,
+        summary="Record that a person left the company",
+        responses=documented(
+            success(
+                200,
+                "The person, now marked as having left (again, if they already had).",
+                examples.DEACTIVATED_PERSON,
+                etag=True,
+            ),
+            COMMAND,
+            NOT_HR,
+            NO_SUCH_PERSON,
+            INVALID_PERSON_ID,
+        ),
+        openapi_extra=IDEMPOTENT_COMMAND,
+    )
     async def deactivate_person(
         person_id: PersonId, request: Request, identity: CurrentIdentity, runtime: RuntimeDep
     ) -> Response:
-        """Record that a person left the company; their content stays."""
+        """Record that a person left the company (HR only); their content stays.
+
+        Deactivating someone who already left changes nothing.
+        """
 
         async def command(actor: Actor) -> StoredAnswer:
             changed = await runtime.service.deactivate(actor=actor, person_id=person_id)
@@ -122,11 +201,26 @@ def admin_router() -> APIRouter:
             request=request, identity=identity, runtime=runtime, body=None, command=command
         )
 
-    @router.delete("/people/{person_id}/personal-data", status_code=204)
+    @router.delete(
+        "/people/{person_id}/personal-data",
+        status_code=204,
+        summary="Erase a person's personal data",
+        responses=documented(
+            success(204, "The personal data is erased (erasing twice changes nothing)."),
+            COMMAND,
+            NOT_HR,
+            NO_SUCH_PERSON,
+            INVALID_PERSON_ID,
+        ),
+        openapi_extra=IDEMPOTENT_COMMAND,
+    )
     async def erase_person(
         person_id: PersonId, request: Request, identity: CurrentIdentity, runtime: RuntimeDep
     ) -> Response:
-        """Erase a person's personal data for good (HR, or the person themselves)."""
+        """Erase a person's personal data for good (HR, or the person themselves).
+
+        Their encryption key and every copy of their details go (right to erasure).
+        """
 
         async def command(actor: Actor) -> StoredAnswer:
             await runtime.service.erase(actor=actor, person_id=person_id)

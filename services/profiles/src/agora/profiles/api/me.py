@@ -2,9 +2,27 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Body, Header, Path, Request, Response
 
+from agora.profiles.api import examples
 from agora.profiles.api.commands import RuntimeDep, etag, json_answer, run_command
+from agora.profiles.api.openapi import (
+    COMMAND,
+    IDEMPOTENT_COMMAND,
+    IF_MATCH_DESCRIPTION,
+    IF_MATCH_MISSING,
+    INVALID_LEVEL,
+    INVALID_PHOTO_URL,
+    INVALID_SKILL_NAME,
+    LEFT_COMPANY,
+    NO_SUCH_PERSON,
+    READ,
+    STALE_VERSION,
+    TOO_MANY_TOPICS,
+    UNKNOWN_AUDIENCE,
+    documented,
+    success,
+)
 from agora.profiles.api.problems import PreconditionRequiredError
 from agora.profiles.api.schemas import (
     CompletenessOut,
@@ -24,7 +42,20 @@ from agora.profiles.skills import normalise_skill
 from agora.servicekit.identity import CurrentIdentity
 
 EXPORT_MAX_FOLLOWERS = 100_000
-SkillName = Annotated[str, Path(min_length=1, max_length=80, pattern=r"\S")]
+SkillName = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=80,
+        pattern=r"\S",
+        description="The skill's name, normalised before use (case, accents, aliases: k8s).",
+        examples=["Python", "gestion de projet"],
+    ),
+]
+
+_CHANGED = success(200, "One's profile after the change.", examples.MY_PROFILE, etag=True)
+OWN_CHANGE = (*COMMAND, NO_SUCH_PERSON, LEFT_COMPANY)
+"""The problems of the commands changing one's own profile."""
 
 
 def expected_version(if_match: str | None) -> int:
@@ -57,9 +88,21 @@ def me_router() -> APIRouter:
     """Routes acting on the caller's own profile."""
     router = APIRouter(prefix="/people/me", tags=["my profile"])
 
-    @router.get("", response_model=PersonOut)
+    @router.get(
+        "",
+        response_model=PersonOut,
+        summary="Read my profile",
+        responses=documented(
+            success(200, "One's whole profile.", examples.MY_PROFILE, etag=True),
+            READ,
+            NO_SUCH_PERSON,
+        ),
+    )
     async def read_my_profile(identity: CurrentIdentity, runtime: RuntimeDep) -> Response:
-        """One's own profile, with everything and its completeness."""
+        """One's own profile, with everything, its visibility settings and its completeness.
+
+        The ETag is the profile's version, for ``If-Match`` when editing it.
+        """
         record = await runtime.queries.person(identity.person_id)
         if record is None:
             raise PersonNotFoundError(identity.person_id)
@@ -70,19 +113,40 @@ def me_router() -> APIRouter:
             headers={"ETag": etag(record.version)},
         )
 
-    @router.get("/completeness", response_model=CompletenessOut)
+    @router.get(
+        "/completeness",
+        response_model=CompletenessOut,
+        summary="Read my profile's completeness",
+        responses=documented(
+            success(200, "A score from 0 to 100 and what is missing.", examples.COMPLETENESS),
+            READ,
+            NO_SUCH_PERSON,
+        ),
+    )
     async def read_my_completeness(
         identity: CurrentIdentity, runtime: RuntimeDep
     ) -> CompletenessOut:
-        """How complete one's profile is, and what is missing."""
+        """How complete one's profile is (0 to 100), and the items still missing."""
         record = await runtime.queries.person(identity.person_id)
         if record is None:
             raise PersonNotFoundError(identity.person_id)
         return completeness_out(record.profile)
 
-    @router.get("/export", response_model=PersonalDataExport)
+    @router.get(
+        "/export",
+        response_model=PersonalDataExport,
+        summary="Export my personal data",
+        responses=documented(
+            success(200, "Everything held about the caller.", examples.PERSONAL_DATA_EXPORT),
+            READ,
+            NO_SUCH_PERSON,
+        ),
+    )
     async def export_my_data(identity: CurrentIdentity, runtime: RuntimeDep) -> PersonalDataExport:
-        """Everything the service holds about the caller (right of access and portability)."""
+        """Everything the service holds about the caller (right of access and portability).
+
+        The whole profile, hidden fields included, its version and the caller's followers.
+        """
         me = identity.person_id
         changed = await runtime.service.profile(person_id=me)
         followers = await runtime.queries.followers(me, offset=0, limit=EXPORT_MAX_FOLLOWERS)
@@ -92,15 +156,30 @@ def me_router() -> APIRouter:
             followers=followers.items,
         )
 
-    @router.patch("", response_model=PersonOut)
+    @router.patch(
+        "",
+        response_model=PersonOut,
+        summary="Edit my profile",
+        responses=documented(
+            _CHANGED, OWN_CHANGE, INVALID_PHOTO_URL, STALE_VERSION, IF_MATCH_MISSING
+        ),
+        openapi_extra=IDEMPOTENT_COMMAND,
+    )
     async def edit_my_profile(
-        body: ProfileEditIn,
+        body: Annotated[ProfileEditIn, Body(openapi_examples=examples.PROFILE_EDIT_EXAMPLES)],
         request: Request,
         identity: CurrentIdentity,
         runtime: RuntimeDep,
-        if_match: Annotated[str | None, Header()] = None,
+        if_match: Annotated[
+            str | None,
+            Header(alias="If-Match", description=IF_MATCH_DESCRIPTION, examples=['"12"']),
+        ] = None,
     ) -> Response:
-        """Change fields of one's profile; ``If-Match`` must name its current version."""
+        """Change fields of one's profile; omitted fields stay as they are.
+
+        ``If-Match`` must name the profile's current version (its ETag): without it the edit
+        answers 428, and with an older one 412.
+        """
         version = expected_version(if_match)
         edit = EditedDetails(**body.model_dump(mode="json", exclude_unset=True))
 
@@ -116,15 +195,24 @@ def me_router() -> APIRouter:
             command=command,
         )
 
-    @router.put("/skills/{name}", response_model=PersonOut)
+    @router.put(
+        "/skills/{name}",
+        response_model=PersonOut,
+        summary="Declare one of my skills",
+        responses=documented(_CHANGED, OWN_CHANGE, INVALID_SKILL_NAME, INVALID_LEVEL),
+        openapi_extra=IDEMPOTENT_COMMAND,
+    )
     async def put_my_skill(
         name: SkillName,
-        body: SkillLevelIn,
+        body: Annotated[SkillLevelIn, Body(openapi_examples=examples.SKILL_LEVEL_EXAMPLES)],
         request: Request,
         identity: CurrentIdentity,
         runtime: RuntimeDep,
     ) -> Response:
-        """Declare a skill (its name is normalised) at a level from 1 to 4."""
+        """Declare a skill (its name is normalised) at a level from 1 to 4, or change its level.
+
+        Levels: 1 notions, 2 practice, 3 advanced, 4 expert.
+        """
 
         async def command(actor: Actor) -> StoredAnswer:
             changed = await runtime.service.put_skill(
@@ -140,11 +228,20 @@ def me_router() -> APIRouter:
             command=command,
         )
 
-    @router.delete("/skills/{name}", response_model=PersonOut)
+    @router.delete(
+        "/skills/{name}",
+        response_model=PersonOut,
+        summary="Remove one of my skills",
+        responses=documented(_CHANGED, OWN_CHANGE, INVALID_SKILL_NAME),
+        openapi_extra=IDEMPOTENT_COMMAND,
+    )
     async def remove_my_skill(
         name: SkillName, request: Request, identity: CurrentIdentity, runtime: RuntimeDep
     ) -> Response:
-        """Remove a declared skill and its endorsements."""
+        """Remove a declared skill and its endorsements.
+
+        Removing a skill one has not declared changes nothing.
+        """
 
         async def command(actor: Actor) -> StoredAnswer:
             changed = await runtime.service.remove_skill(actor=actor, skill=skill_name(name))
@@ -154,11 +251,20 @@ def me_router() -> APIRouter:
             request=request, identity=identity, runtime=runtime, body=None, command=command
         )
 
-    @router.put("/interests", response_model=PersonOut)
+    @router.put(
+        "/interests",
+        response_model=PersonOut,
+        summary="Replace my interests",
+        responses=documented(_CHANGED, OWN_CHANGE, TOO_MANY_TOPICS),
+        openapi_extra=IDEMPOTENT_COMMAND,
+    )
     async def set_my_interests(
-        body: TopicsIn, request: Request, identity: CurrentIdentity, runtime: RuntimeDep
+        body: Annotated[TopicsIn, Body(openapi_examples=examples.INTERESTS_EXAMPLES)],
+        request: Request,
+        identity: CurrentIdentity,
+        runtime: RuntimeDep,
     ) -> Response:
-        """Replace one's interests."""
+        """Replace one's interests with the given topics (up to 50; none clears them)."""
 
         async def command(actor: Actor) -> StoredAnswer:
             changed = await runtime.service.set_interests(actor=actor, topics=list(body.topics))
@@ -172,11 +278,20 @@ def me_router() -> APIRouter:
             command=command,
         )
 
-    @router.put("/help-topics", response_model=PersonOut)
+    @router.put(
+        "/help-topics",
+        response_model=PersonOut,
+        summary="Replace the topics I can help with",
+        responses=documented(_CHANGED, OWN_CHANGE, TOO_MANY_TOPICS),
+        openapi_extra=IDEMPOTENT_COMMAND,
+    )
     async def set_my_help_topics(
-        body: TopicsIn, request: Request, identity: CurrentIdentity, runtime: RuntimeDep
+        body: Annotated[TopicsIn, Body(openapi_examples=examples.HELP_TOPICS_EXAMPLES)],
+        request: Request,
+        identity: CurrentIdentity,
+        runtime: RuntimeDep,
     ) -> Response:
-        """Replace the topics one can help with."""
+        """Replace the topics one can help colleagues with (up to 50; none clears them)."""
 
         async def command(actor: Actor) -> StoredAnswer:
             changed = await runtime.service.set_help_topics(actor=actor, topics=list(body.topics))
@@ -190,11 +305,24 @@ def me_router() -> APIRouter:
             command=command,
         )
 
-    @router.put("/visibility", response_model=PersonOut)
+    @router.put(
+        "/visibility",
+        response_model=PersonOut,
+        summary="Choose who sees what of my profile",
+        responses=documented(_CHANGED, OWN_CHANGE, UNKNOWN_AUDIENCE),
+        openapi_extra=IDEMPOTENT_COMMAND,
+    )
     async def set_my_visibility(
-        body: VisibilitySettings, request: Request, identity: CurrentIdentity, runtime: RuntimeDep
+        body: Annotated[VisibilitySettings, Body(openapi_examples=examples.VISIBILITY_EXAMPLES)],
+        request: Request,
+        identity: CurrentIdentity,
+        runtime: RuntimeDep,
     ) -> Response:
-        """Choose, per field group, who sees it: everyone, the people one follows, or only me."""
+        """Choose, per field group, who sees it: everyone, the people one follows, or only me.
+
+        The groups are email, location, languages, manager and start date; omitted groups
+        are visible to everyone.
+        """
 
         async def command(actor: Actor) -> StoredAnswer:
             changed = await runtime.service.set_visibility(actor=actor, settings=body)
