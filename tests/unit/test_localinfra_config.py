@@ -8,7 +8,12 @@ import pytest
 
 from agora.localinfra.components import endpoints, kafka_server_properties, programs
 from agora.localinfra.errors import InfraError
-from agora.localinfra.install import Installation
+from agora.localinfra.install import (
+    _ID_PATH_PATCHED,
+    _ID_PATH_UPSTREAM,
+    Installation,
+    _use_the_id_index,
+)
 from agora.localinfra.paths import RunLayout
 from agora.localinfra.profiles import PROFILE_NAMES, load_profile
 from agora.localinfra.services import load_services, service_program
@@ -125,3 +130,13 @@ def test_repository_services_file_is_valid() -> None:
     services_file = Path(__file__).parents[2] / "deploy" / "local" / "services.toml"
     assert services_file.is_file()
     load_services(services_file)
+
+
+def test_the_ferretdb_id_index_patch_rewrites_the_sqlite_id_expression(tmp_path: Path) -> None:
+    metadata = tmp_path / "internal" / "backends" / "sqlite" / "metadata" / "metadata.go"
+    metadata.parent.mkdir(parents=True)
+    metadata.write_text(f"const (\n\t{_ID_PATH_UPSTREAM}\n)\n")
+    _use_the_id_index(tmp_path)
+    assert metadata.read_text() == f"const (\n\t{_ID_PATH_PATCHED}\n)\n"
+    with pytest.raises(InfraError, match="cannot apply"):
+        _use_the_id_index(tmp_path)

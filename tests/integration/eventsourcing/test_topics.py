@@ -51,5 +51,6 @@ async def test_dead_letter_topics_keep_their_events_thirty_days(kafka_bootstrap:
 
 
 async def test_asking_for_the_partitions_of_a_missing_topic_names_it(kafka_bootstrap: str) -> None:
-    with pytest.raises(ValueError, match="no-such-topic"):
-        await topic_partitions(bootstrap_servers=kafka_bootstrap, topics=["no-such-topic"])
+    missing = f"no-such-topic-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(ValueError, match=missing):
+        await topic_partitions(bootstrap_servers=kafka_bootstrap, topics=[missing])
