@@ -9,10 +9,10 @@ import pytest
 from agora.localinfra.components import endpoints, kafka_server_properties, programs
 from agora.localinfra.errors import InfraError
 from agora.localinfra.install import (
-    _ID_PATH_PATCHED,
-    _ID_PATH_UPSTREAM,
+    FERRETDB_PATCHES,
     Installation,
-    _use_the_id_index,
+    SourcePatch,
+    apply_source_patches,
 )
 from agora.localinfra.paths import RunLayout
 from agora.localinfra.profiles import PROFILE_NAMES, load_profile
@@ -132,11 +132,22 @@ def test_repository_services_file_is_valid() -> None:
     load_services(services_file)
 
 
-def test_the_ferretdb_id_index_patch_rewrites_the_sqlite_id_expression(tmp_path: Path) -> None:
-    metadata = tmp_path / "internal" / "backends" / "sqlite" / "metadata" / "metadata.go"
-    metadata.parent.mkdir(parents=True)
-    metadata.write_text(f"const (\n\t{_ID_PATH_UPSTREAM}\n)\n")
-    _use_the_id_index(tmp_path)
-    assert metadata.read_text() == f"const (\n\t{_ID_PATH_PATCHED}\n)\n"
-    with pytest.raises(InfraError, match="cannot apply"):
-        _use_the_id_index(tmp_path)
+def test_source_patches_apply_once_and_refuse_changed_upstream_text(tmp_path: Path) -> None:
+    target = tmp_path / "pkg" / "file.go"
+    target.parent.mkdir()
+    target.write_text("a := 1\nb := 1\n")
+    patch = SourcePatch(file="pkg/file.go", upstream=" := 1", patched=" := 2", count=2)
+    apply_source_patches(tmp_path, [patch])
+    assert target.read_text() == "a := 2\nb := 2\n"
+    with pytest.raises(InfraError, match="FerretDB source changed"):
+        apply_source_patches(tmp_path, [patch])
+
+
+def test_ferretdb_patches_match_the_pinned_upstream_source() -> None:
+    """The patch set applies to the FerretDB module that go.mod pins (when it is downloaded)."""
+    module = Path.home() / "go/pkg/mod/github.com/!ferret!d!b/!ferret!d!b@v1.24.2"
+    if not module.is_dir():
+        pytest.skip("the FerretDB module is not in this machine's Go module cache")
+    for patch in FERRETDB_PATCHES:
+        text = (module / patch.file).read_text(encoding="utf-8")
+        assert text.count(patch.upstream) == patch.count, patch.file
