@@ -5,7 +5,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.eventsourcing import AggregateRepository, MongoEventStore
 from agora.eventsourcing.lease import MongoLease
-from agora.eventsourcing.mongo_store import COMMITS_COLLECTION
+from agora.eventsourcing.mongo_store import (
+    COMMANDS_COLLECTION,
+    COMMITS_COLLECTION,
+    HEADS_COLLECTION,
+)
 from agora.eventsourcing.snapshots import SNAPSHOTS_COLLECTION, MongoSnapshotStore
 from tests.support.event_store_contract import EventStoreContract, new_stream
 from tests.support.tally import (
@@ -95,4 +99,54 @@ async def test_creating_the_store_indexes_twice_is_harmless(store: MongoEventSto
     await store.create_indexes()
     stream = new_stream()
     await store.append(stream_id=stream, expected_version=0, events=[TallyOpened(title="t")])
+    assert await store.stream_version(stream) == 1
+
+
+async def test_a_stale_or_lost_head_hint_only_costs_lookups(
+    store: MongoEventStore, database: AsyncDatabase[dict[str, Any]]
+) -> None:
+    stream = new_stream()
+    await store.append(stream_id=stream, expected_version=0, events=[TallyOpened(title="t")])
+    await store.append(stream_id=stream, expected_version=1, events=[TallyIncremented(by=1)] * 3)
+    await database[HEADS_COLLECTION].delete_many({})
+    assert await store.stream_version(stream) == 4
+    await database[HEADS_COLLECTION].update_one({"_id": stream}, {"$set": {"version": 1}})
+    assert await store.stream_version(stream) == 4
+    result = await store.append(
+        stream_id=stream, expected_version=4, events=[TallyIncremented(by=1)]
+    )
+    assert result.last_version == 5
+
+
+async def test_loading_from_inside_a_batch_returns_the_rest_of_it(store: MongoEventStore) -> None:
+    stream = new_stream()
+    await store.append(
+        stream_id=stream, expected_version=0, events=[TallyIncremented(by=n) for n in range(4)]
+    )
+    assert [e.streamversion for e in await store.load(stream, after_version=2)] == [3, 4]
+    assert await store.load(stream, after_version=4) == []
+
+
+async def test_a_command_whose_marker_was_lost_in_a_crash_is_still_stored_once(
+    store: MongoEventStore, database: AsyncDatabase[dict[str, Any]]
+) -> None:
+    stream = new_stream()
+    first = await store.append(
+        stream_id=stream,
+        expected_version=0,
+        events=[TallyOpened(title="t")],
+        actor="person-1",
+        command_id="k-crash",
+    )
+    await database[COMMANDS_COLLECTION].delete_many({})  # as if the process died right here
+    assert await store.command_result(actor="person-1", command_id="k-crash") is None
+    retry = await store.append(
+        stream_id=stream,
+        expected_version=None,
+        events=[TallyOpened(title="t")],
+        actor="person-1",
+        command_id="k-crash",
+    )
+    assert retry.deduplicated
+    assert [e.id for e in retry.events] == [e.id for e in first.events]
     assert await store.stream_version(stream) == 1

@@ -1,14 +1,21 @@
 """Event store on MongoDB (and FerretDB) with one document per append: the commit is the outbox.
 
-Only single-document atomicity is assumed. A commit document holds the whole batch of one
-append, so a batch is stored entirely or not at all, and it carries ``published: false`` until
-the relay has sent it to Kafka. A unique index on ``(stream_id, first_version)`` lets exactly
-one of two concurrent writers win; every writer starts its commit at the head it read, so
-commits of a stream never overlap. A command's idempotency id becomes the commit's ``_id``.
+Only single-document atomicity is assumed, and every hot lookup is by ``_id`` (FerretDB's
+SQLite backend pushes nothing else down to SQL):
+
+- A commit document holds the whole batch of one append, so a batch is stored entirely or not
+  at all, and carries ``published: false`` until the relay has sent it to Kafka.
+- Its ``_id`` is ``<stream id>@<first version>``. Every writer starts its commit right after
+  the head it found, so of two concurrent writers exactly one insert succeeds, and the commits
+  of a stream form a chain: the commit after one ending at version v has ``_id`` ``stream@v+1``.
+- The head is found by following that chain from a hint (``stream_heads``, the highest
+  version known to be stored, raised after each append); a stale hint only costs lookups.
+- A command's idempotency key is unique across commits (``command_key``); a marker document
+  keyed by it makes the retry check one lookup.
 """
 
 import asyncio
-import uuid
+import contextlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -27,8 +34,20 @@ from agora.eventsourcing.tracing import current_trace_headers
 
 Document = dict[str, Any]
 COMMITS_COLLECTION = "event_commits"
+HEADS_COLLECTION = "event_stream_heads"
+COMMANDS_COLLECTION = "event_commands"
 MAX_EVENTS_PER_APPEND = 100
 _ANY_VERSION_ATTEMPTS = 5
+
+
+def commit_id(stream_id: str, first_version: int) -> str:
+    """The ``_id`` of the commit of ``stream_id`` that starts at ``first_version``."""
+    return f"{stream_id}@{first_version}"
+
+
+def command_key(*, actor: str | None, command_id: str) -> str:
+    """Idempotency ids are scoped to the actor, so two people's keys can never collide."""
+    return f"cmd:{actor or '-'}:{command_id}"
 
 
 class MongoEventStore:
@@ -36,6 +55,8 @@ class MongoEventStore:
 
     def __init__(self, *, database: AsyncDatabase[Document], source: str) -> None:
         self._commits: AsyncCollection[Document] = database[COMMITS_COLLECTION]
+        self._heads: AsyncCollection[Document] = database[HEADS_COLLECTION]
+        self._commands: AsyncCollection[Document] = database[COMMANDS_COLLECTION]
         self._source = source
         self.appended = asyncio.Event()
         """Set after every successful append so an in-process relay can publish at once."""
@@ -50,11 +71,7 @@ class MongoEventStore:
         await ensure_indexes(
             self._commits,
             [
-                IndexModel(
-                    [("stream_id", ASCENDING), ("first_version", ASCENDING)],
-                    unique=True,
-                    name="stream_version_unique",
-                ),
+                IndexModel([("command_key", ASCENDING)], unique=True, name="command_unique"),
                 IndexModel(
                     [("published", ASCENDING), ("stream_id", ASCENDING)],
                     name="unpublished_by_stream",
@@ -79,9 +96,9 @@ class MongoEventStore:
             raise ValueError("an append needs at least one event")
         if len(events) > MAX_EVENTS_PER_APPEND:
             raise ValueError(f"an append takes at most {MAX_EVENTS_PER_APPEND} events")
-        commit_id = _commit_id(actor=actor, command_id=command_id)
-        if command_id is not None:
-            original = await self._original(commit_id, command_id, command_fingerprint)
+        key = None if command_id is None else command_key(actor=actor, command_id=command_id)
+        if key is not None and command_id is not None:
+            original = await self._original_by_marker(key, command_id, command_fingerprint)
             if original is not None:
                 return original
         attempts = _ANY_VERSION_ATTEMPTS if expected_version is None else 1
@@ -102,12 +119,15 @@ class MongoEventStore:
                 traceparent=trace.get("traceparent"),
                 tracestate=trace.get("tracestate"),
             )
+            document_id = commit_id(stream_id, head + 1)
+            last_version = head + len(envelopes)
             document: Document = {
-                "_id": commit_id,
+                "_id": document_id,
                 "stream_id": stream_id,
                 "first_version": head + 1,
-                "last_version": head + len(envelopes),
+                "last_version": last_version,
                 "events": [envelope.model_dump_json(exclude_none=True) for envelope in envelopes],
+                "command_key": key or f"auto:{document_id}",
                 "fingerprint": command_fingerprint,
                 "published": False,
                 "recorded_at": datetime.now(UTC),
@@ -115,8 +135,8 @@ class MongoEventStore:
             try:
                 await self._commits.insert_one(document)
             except DuplicateKeyError:
-                if command_id is not None:
-                    original = await self._original(commit_id, command_id, command_fingerprint)
+                if key is not None and command_id is not None:
+                    original = await self._original_by_key(key, command_id, command_fingerprint)
                     if original is not None:
                         return original
                 if attempt == attempts:
@@ -126,19 +146,31 @@ class MongoEventStore:
                         actual_version=await self.stream_version(stream_id),
                     ) from None
                 continue
+            await self._remember(stream_id, last_version, key, document_id)
             self.appended.set()
             return AppendResult(stream_id=stream_id, events=tuple(envelopes), deduplicated=False)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
+    async def command_result(
+        self, *, actor: str | None, command_id: str, command_fingerprint: str | None = None
+    ) -> AppendResult | None:
+        """What an earlier append with this actor's idempotency id stored, or ``None``.
+
+        One lookup: it relies on the marker written right after the commit. A crash between
+        the two leaves no marker; ``append`` still refuses to store the command twice.
+        """
+        key = command_key(actor=actor, command_id=command_id)
+        return await self._original_by_marker(key, command_id, command_fingerprint)
+
     async def load(self, stream_id: str, *, after_version: int = 0) -> list[EventEnvelope]:
         """The stream's events above ``after_version``, in version order."""
-        cursor = self._commits.find(
-            {"stream_id": stream_id}, projection={"events": True, "last_version": True}
-        ).sort("first_version", ASCENDING)
+        start = after_version
+        if after_version > 0 and not await self._starts_a_commit(stream_id, after_version + 1):
+            if await self.stream_version(stream_id) <= after_version:
+                return []
+            start = 0  # ``after_version`` falls inside a batch: walk from the start
         envelopes: list[EventEnvelope] = []
-        async for commit in cursor:
-            if commit["last_version"] <= after_version:
-                continue
+        for commit in await self._chain(stream_id, start):
             for raw in commit["events"]:
                 envelope = EventEnvelope.model_validate_json(raw)
                 if envelope.streamversion > after_version:
@@ -147,38 +179,68 @@ class MongoEventStore:
 
     async def stream_version(self, stream_id: str) -> int:
         """The last version stored for the stream, 0 when it has none."""
-        head = await self._commits.find_one(
-            {"stream_id": stream_id},
-            projection={"last_version": True},
-            sort=[("first_version", -1)],
-        )
-        return 0 if head is None else int(head["last_version"])
+        hint = await self._heads.find_one({"_id": stream_id})
+        version = 0 if hint is None else int(hint["version"])
+        while True:
+            following = await self._commits.find_one(
+                {"_id": commit_id(stream_id, version + 1)}, projection={"last_version": True}
+            )
+            if following is None:
+                return version
+            version = int(following["last_version"])
 
-    async def command_result(
-        self, *, actor: str | None, command_id: str, command_fingerprint: str | None = None
-    ) -> AppendResult | None:
-        """What an earlier append with this actor's idempotency id stored, or ``None``."""
-        return await self._original(
-            _commit_id(actor=actor, command_id=command_id), command_id, command_fingerprint
-        )
+    async def _chain(self, stream_id: str, after_version: int) -> list[Document]:
+        """The commits after the boundary ``after_version``, following the chain."""
+        commits: list[Document] = []
+        version = after_version
+        while True:
+            commit = await self._commits.find_one({"_id": commit_id(stream_id, version + 1)})
+            if commit is None:
+                return commits
+            commits.append(commit)
+            version = int(commit["last_version"])
 
-    async def _original(
-        self, commit_id: str, command_id: str, fingerprint: str | None
+    async def _starts_a_commit(self, stream_id: str, version: int) -> bool:
+        found = await self._commits.find_one(
+            {"_id": commit_id(stream_id, version)}, projection={"_id": True}
+        )
+        return found is not None
+
+    async def _remember(
+        self, stream_id: str, last_version: int, key: str | None, document_id: str
+    ) -> None:
+        """Raise the head hint and mark the command; both are hints, so losing them is safe."""
+        # A concurrent writer may create the hint first; the chain walk corrects a lower one.
+        with contextlib.suppress(DuplicateKeyError):
+            await self._heads.update_one(
+                {"_id": stream_id}, {"$max": {"version": last_version}}, upsert=True
+            )
+        if key is not None:
+            with contextlib.suppress(DuplicateKeyError):
+                await self._commands.insert_one({"_id": key, "commit_id": document_id})
+
+    async def _original_by_marker(
+        self, key: str, command_id: str, fingerprint: str | None
     ) -> AppendResult | None:
-        commit = await self._commits.find_one({"_id": commit_id})
-        if commit is None:
+        marker = await self._commands.find_one({"_id": key})
+        if marker is None:
             return None
-        if fingerprint is not None and commit.get("fingerprint") not in (None, fingerprint):
-            raise IdempotencyKeyReusedError(command_id=command_id)
-        return AppendResult(
-            stream_id=commit["stream_id"],
-            events=tuple(EventEnvelope.model_validate_json(raw) for raw in commit["events"]),
-            deduplicated=True,
-        )
+        commit = await self._commits.find_one({"_id": marker["commit_id"]})
+        return None if commit is None else _original(commit, command_id, fingerprint)
+
+    async def _original_by_key(
+        self, key: str, command_id: str, fingerprint: str | None
+    ) -> AppendResult | None:
+        # Reached only when an insert collided, so the scan FerretDB makes here is rare.
+        commit = await self._commits.find_one({"command_key": key})
+        return None if commit is None else _original(commit, command_id, fingerprint)
 
 
-def _commit_id(*, actor: str | None, command_id: str | None) -> str:
-    """Idempotency ids are scoped to the actor, so two people's keys can never collide."""
-    if command_id is None:
-        return f"auto:{uuid.uuid4()}"
-    return f"cmd:{actor or '-'}:{command_id}"
+def _original(commit: Document, command_id: str, fingerprint: str | None) -> AppendResult:
+    if fingerprint is not None and commit.get("fingerprint") not in (None, fingerprint):
+        raise IdempotencyKeyReusedError(command_id=command_id)
+    return AppendResult(
+        stream_id=commit["stream_id"],
+        events=tuple(EventEnvelope.model_validate_json(raw) for raw in commit["events"]),
+        deduplicated=True,
+    )
