@@ -213,7 +213,7 @@ async def running_pipeline(
     Writers append through ``database``; the relay and the runner each get a client (a
     connection pool) of their own, as worker processes would, so they never queue for a
     connection behind the writers. The relay still hears of appends at once, as an in-process
-    relay does, through the store's ``appended`` event.
+    relay does, through the store's ``appended`` event and ``recent_commits``.
     """
     store = MongoEventStore(database=database, source=SOURCE)
     await store.create_indexes()
@@ -224,6 +224,7 @@ async def running_pipeline(
     runner_client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url)
     relay_store = MongoEventStore(database=relay_client[names.database], source=SOURCE)
     relay_store.appended = store.appended
+    relay_store.recent_commits = store.recent_commits
     acks, applied = AckClock(), AppliedClock()
     producer = create_producer(bootstrap_servers=bootstrap, client_id="bench-relay")
     record_acks(producer, acks)

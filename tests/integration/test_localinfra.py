@@ -9,6 +9,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pymongo import AsyncMongoClient
 
 from agora.localinfra import InfraEndpoints
+from tests.support.kafka_reading import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +20,12 @@ async def test_kafka_creates_and_lists_a_topic(infra_endpoints: InfraEndpoints) 
     topic = f"agora.localinfra-{uuid.uuid4().hex[:12]}"
     try:
         await admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)])
-        assert topic in await admin.list_topics()
+
+        async def listed() -> bool:
+            # The broker's metadata may trail the creation by a moment.
+            return topic in await admin.list_topics()
+
+        await eventually(listed, timeout=10)
         cluster = await admin.describe_cluster()
         assert len(cluster["brokers"]) == 1
     finally:

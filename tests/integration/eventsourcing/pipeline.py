@@ -46,7 +46,7 @@ class Pipeline:
         self._running.append((worker, asyncio.create_task(worker.run())))
         return worker
 
-    def start_relay(self) -> OutboxRelay:
+    def start_relay(self, catch_up_interval: float = 5.0) -> OutboxRelay:
         lease = MongoLease(database=self.database, name="relay", owner=OutboxRelay.owner_id())
         relay = OutboxRelay(
             store=self.store,
@@ -54,6 +54,7 @@ class Pipeline:
             topic=self.topic,
             lease=lease,
             poll_interval=0.1,
+            catch_up_interval=catch_up_interval,
         )
         self.start(relay)
         return relay

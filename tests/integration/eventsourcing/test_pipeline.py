@@ -84,6 +84,36 @@ async def test_a_backlog_larger_than_one_database_command_is_published_and_marke
     await pipeline.wait_until_all_marked()
 
 
+async def test_a_commit_found_by_id_waits_for_its_unpublished_predecessor(
+    pipeline: Pipeline,
+) -> None:
+    other_process = MongoEventStore(database=pipeline.database, source="/agora/test")
+    pipeline.start_relay(catch_up_interval=3600)  # only its first round scans
+    await pipeline.wait_until_all_marked()
+    await asyncio.sleep(0.3)  # the start-up scan is over
+    await other_process.append(
+        stream_id="tally-pred", expected_version=0, events=[TallyOpened(title="p")]
+    )
+    await pipeline.store.append(
+        stream_id="tally-pred", expected_version=1, events=[TallyIncremented(by=1)]
+    )
+    assert versions(await pipeline.records(expected=2)) == [1, 2]
+    await pipeline.wait_until_all_marked()
+
+
+async def test_the_catch_up_scan_publishes_what_other_processes_stored(
+    pipeline: Pipeline,
+) -> None:
+    other_process = MongoEventStore(database=pipeline.database, source="/agora/test")
+    pipeline.start_relay(catch_up_interval=0.2)
+    await pipeline.wait_until_all_marked()
+    await other_process.append(
+        stream_id="tally-other", expected_version=0, events=[TallyOpened(title="o")]
+    )
+    assert versions(await pipeline.records(expected=1)) == [1]
+    await pipeline.wait_until_all_marked()
+
+
 async def test_events_stored_by_a_process_killed_before_sending_are_still_published(
     pipeline: Pipeline,
 ) -> None:

@@ -16,6 +16,7 @@ SQLite backend pushes nothing else down to SQL):
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +39,7 @@ HEADS_COLLECTION = "event_stream_heads"
 COMMANDS_COLLECTION = "event_commands"
 MAX_EVENTS_PER_APPEND = 100
 _ANY_VERSION_ATTEMPTS = 5
+RECENT_COMMITS = 10_000
 
 
 def commit_id(stream_id: str, first_version: int) -> str:
@@ -60,6 +62,9 @@ class MongoEventStore:
         self._source = source
         self.appended = asyncio.Event()
         """Set after every successful append so an in-process relay can publish at once."""
+        self.recent_commits: deque[Document] = deque(maxlen=RECENT_COMMITS)
+        """Commits this process appended, for the relay's fast path; anything that falls off
+        the end is found by the relay's periodic catch-up scan."""
 
     @property
     def commits(self) -> AsyncCollection[Document]:
@@ -103,7 +108,7 @@ class MongoEventStore:
                 return original
         attempts = _ANY_VERSION_ATTEMPTS if expected_version is None else 1
         for attempt in range(1, attempts + 1):
-            head = await self.stream_version(stream_id)
+            head, previous = await self._head(stream_id)
             if expected_version is not None and head != expected_version:
                 raise ConcurrencyError(
                     stream_id=stream_id, expected_version=expected_version, actual_version=head
@@ -127,6 +132,7 @@ class MongoEventStore:
                 "first_version": head + 1,
                 "last_version": last_version,
                 "events": [envelope.model_dump_json(exclude_none=True) for envelope in envelopes],
+                "previous_commit": previous,
                 "command_key": key or f"auto:{document_id}",
                 "fingerprint": command_fingerprint,
                 "published": False,
@@ -147,6 +153,7 @@ class MongoEventStore:
                     ) from None
                 continue
             await self._remember(stream_id, last_version, key, document_id)
+            self.recent_commits.append(document)
             self.appended.set()
             return AppendResult(stream_id=stream_id, events=tuple(envelopes), deduplicated=False)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
@@ -179,15 +186,21 @@ class MongoEventStore:
 
     async def stream_version(self, stream_id: str) -> int:
         """The last version stored for the stream, 0 when it has none."""
+        version, _ = await self._head(stream_id)
+        return version
+
+    async def _head(self, stream_id: str) -> tuple[int, str | None]:
+        """The stream's version and the ``_id`` of its last commit (``None`` when unknown)."""
         hint = await self._heads.find_one({"_id": stream_id})
         version = 0 if hint is None else int(hint["version"])
+        last: str | None = None if hint is None else hint.get("commit_id")
         while True:
             following = await self._commits.find_one(
                 {"_id": commit_id(stream_id, version + 1)}, projection={"last_version": True}
             )
             if following is None:
-                return version
-            version = int(following["last_version"])
+                return version, last
+            version, last = int(following["last_version"]), str(following["_id"])
 
     async def _chain(self, stream_id: str, after_version: int) -> list[Document]:
         """The commits after the boundary ``after_version``, following the chain."""
@@ -209,12 +222,15 @@ class MongoEventStore:
     async def _remember(
         self, stream_id: str, last_version: int, key: str | None, document_id: str
     ) -> None:
-        """Raise the head hint and mark the command; both are hints, so losing them is safe."""
-        # A concurrent writer may create the hint first; the chain walk corrects a lower one.
-        with contextlib.suppress(DuplicateKeyError):
-            await self._heads.update_one(
-                {"_id": stream_id}, {"$max": {"version": last_version}}, upsert=True
-            )
+        """Raise the head hint and mark the command; losing either to a crash is safe."""
+        hint = {"version": last_version, "commit_id": document_id}
+        raised = await self._heads.update_one(
+            {"_id": stream_id, "version": {"$lt": last_version}}, {"$set": hint}
+        )
+        if not raised.matched_count:
+            # Either no hint exists yet, or a newer one does (then the insert is refused).
+            with contextlib.suppress(DuplicateKeyError):
+                await self._heads.insert_one({"_id": stream_id, **hint})
         if key is not None:
             with contextlib.suppress(DuplicateKeyError):
                 await self._commands.insert_one({"_id": key, "commit_id": document_id})

@@ -1,14 +1,18 @@
 """The outbox relay: publishes stored commits to Kafka in stream order, then marks them.
 
 A crash after sending and before marking publishes a commit twice; consumers deduplicate by
-stream version. Only the holder of the relay lease publishes, so two replicas never interleave
-one stream's events.
+stream version. Each commit names its stream's previous commit, and a commit is published only
+after that predecessor, so a stream's events reach Kafka in order even when two processes
+publish (the worst case is a duplicate). Commits this process appended are published at once;
+a full scan for everything else runs in the holder of the relay lease every few seconds.
 """
 
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +35,7 @@ from agora.eventsourcing.tracing import (
 logger = logging.getLogger(__name__)
 
 MARK_CHUNK = 50
+PUBLISHED_MEMORY = 100_000
 """FerretDB 1.24 (SQLite) holds one pooled connection per statement of an ``update`` command
 until the command ends, and hangs for good once a command has 100 statements (its pool size),
 so marks are sent in bulks well below that."""
@@ -65,6 +70,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 0.5,
         max_backoff: float = 30.0,
+        catch_up_interval: float = 5.0,
     ) -> None:
         self._store = store
         self._producer = producer
@@ -74,6 +80,10 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._max_backoff = max_backoff
         self._stopping = asyncio.Event()
+        self._catch_up_interval = catch_up_interval
+        self._next_catch_up = 0.0  # the first round scans
+        self._published: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        """The last commit this relay published per stream, so its successor needs no lookup."""
 
     @staticmethod
     def owner_id() -> str:
@@ -81,15 +91,19 @@ class OutboxRelay:
         return f"relay-{uuid.uuid4()}"
 
     async def run(self) -> None:
-        """Publish until ``stop()``; failures are retried with exponential backoff."""
+        """Publish until ``stop()``; failures are retried with exponential backoff.
+
+        Commits this process appended are published at once, lease or not: the predecessor
+        rule keeps each stream in order even when two processes publish (a duplicate at worst).
+        The catch-up scan, which finds everything else, runs only in the lease holder.
+        """
         backoff = self._poll_interval
         while not self._stopping.is_set():
             try:
-                if not await self._lease.acquire():
-                    await self._sleep(self._poll_interval * 4)
-                    continue
                 self._store.appended.clear()
-                published = await self.publish_pending()
+                published = await self._publish(await self._recent_commits())
+                if time.monotonic() >= self._next_catch_up and await self._lease.acquire():
+                    published += await self._publish(await self._catch_up_candidates())
                 backoff = self._poll_interval
             except Exception:
                 PUBLISH_FAILURES.labels(self._topic).inc()
@@ -97,7 +111,7 @@ class OutboxRelay:
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
-            if published < self._batch_size:
+            if published < self._batch_size and not self._store.recent_commits:
                 await self._wait_for_appends()
         await self._lease.release()
 
@@ -106,14 +120,29 @@ class OutboxRelay:
         self._stopping.set()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unpublished commits; returns how many commits it published."""
-        commits = await (
+        """Publish this process's recent commits and then, from a full scan, any others."""
+        published = await self._publish(await self._recent_commits())
+        return published + await self._publish(await self._catch_up_candidates())
+
+    async def _catch_up_candidates(self) -> list[dict[str, Any]]:
+        """Unpublished commits from a full scan (which FerretDB's SQLite backend evaluates on
+        every stored commit, hence only every ``catch_up_interval`` seconds)."""
+        moment = time.monotonic()
+        self._next_catch_up = moment + self._catch_up_interval
+        candidates = await (
             self._store.commits.find({"published": False})
             .sort([("stream_id", 1), ("first_version", 1)])
             .limit(self._batch_size)
             .to_list()
         )
-        BACKLOG.labels(self._topic).set(len(commits))
+        BACKLOG.labels(self._topic).set(len(candidates))
+        if len(candidates) == self._batch_size:
+            self._next_catch_up = moment  # more are waiting: scan again next round
+        return candidates
+
+    async def _publish(self, candidates: list[dict[str, Any]]) -> int:
+        """Publish candidates after their unpublished predecessors; returns the commit count."""
+        commits = await self._with_predecessors(candidates)
         if not commits:
             return 0
         sends: list[asyncio.Future[RecordMetadata]] = []
@@ -123,11 +152,46 @@ class OutboxRelay:
         await asyncio.gather(*sends)
         now = datetime.now(UTC)
         await self._mark_published(commits)
+        for commit in commits:  # in stream order, so the last one of each stream stays
+            self._published[commit["stream_id"]] = (commit["_id"], commit["first_version"])
+            self._published.move_to_end(commit["stream_id"])
+            if len(self._published) > PUBLISHED_MEMORY:
+                self._published.popitem(last=False)
         for commit in commits:
             recorded_at = _as_utc(commit["recorded_at"])
             PUBLISH_DELAY.labels(self._topic).observe((now - recorded_at).total_seconds())
             PUBLISHED_EVENTS.labels(self._topic).inc(len(commit["events"]))
         return len(commits)
+
+    async def _recent_commits(self) -> list[dict[str, Any]]:
+        recent = self._store.recent_commits
+        return [recent.popleft() for _ in range(min(len(recent), self._batch_size))]
+
+    async def _with_predecessors(self, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The unpublished candidates, each preceded by its stream's unpublished predecessors."""
+        ordered: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for candidate in candidates:
+            chain: list[dict[str, Any]] = []
+            commit: dict[str, Any] | None = candidate
+            while commit is not None and not self._already_published(commit, seen):
+                chain.append(commit)
+                seen.add(commit["_id"])
+                previous = commit.get("previous_commit")
+                last = self._published.get(commit["stream_id"])
+                known = previous is None or (last is not None and last[0] == previous)
+                commit = None if known else await self._store.commits.find_one({"_id": previous})
+            ordered.extend(reversed(chain))
+        return ordered
+
+    def _already_published(self, commit: dict[str, Any], seen: set[str]) -> bool:
+        """Marked, chosen already this round, or published by this relay before."""
+        last = self._published.get(commit["stream_id"])
+        return (
+            commit["published"]
+            or commit["_id"] in seen
+            or (last is not None and commit["first_version"] <= last[1])
+        )
 
     async def _mark_published(self, commits: list[dict[str, Any]]) -> None:
         for start in range(0, len(commits), MARK_CHUNK):
