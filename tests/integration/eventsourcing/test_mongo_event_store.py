@@ -1,3 +1,5 @@
+import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -150,3 +152,29 @@ async def test_a_command_whose_marker_was_lost_in_a_crash_is_still_stored_once(
     assert retry.deduplicated
     assert [e.id for e in retry.events] == [e.id for e in first.events]
     assert await store.stream_version(stream) == 1
+
+
+async def test_of_many_contenders_for_a_lapsed_lease_exactly_one_wins(
+    database: AsyncDatabase[dict[str, Any]],
+) -> None:
+    lapsed = MongoLease(database=database, name="rebuild:x", owner="gone", ttl=timedelta(0))
+    assert await lapsed.acquire()
+    contenders = [MongoLease(database=database, name="rebuild:x", owner=f"c{n}") for n in range(10)]
+    for _ in range(3):  # races are probabilistic: give a lost update several chances
+        results = await asyncio.gather(*(c.acquire() for c in contenders))
+        assert sum(results) == 1
+        winner = contenders[results.index(True)]
+        await winner.release()
+        await MongoLease(
+            database=database, name="rebuild:x", owner="gone", ttl=timedelta(0)
+        ).acquire()
+
+
+async def test_a_lease_past_its_expiry_is_taken_over(
+    database: AsyncDatabase[dict[str, Any]],
+) -> None:
+    old = MongoLease(database=database, name="relay:y", owner="old", ttl=timedelta(0))
+    assert await old.acquire()
+    new = MongoLease(database=database, name="relay:y", owner="new")
+    assert await new.acquire()
+    assert not await old.acquire()
