@@ -16,6 +16,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from agora.eventsourcing.times import as_utc
+
 LEASES_COLLECTION = "leases"
 _LAPSED = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -42,7 +44,7 @@ class MongoLease:
         """Take or renew the lease; ``False`` while another owner holds it."""
         now = datetime.now(UTC)
         term, current = await self._current_term()
-        if current is not None and _as_utc(current["expires_at"]) > now:
+        if current is not None and as_utc(current["expires_at"]) > now:
             if current["owner"] != self.owner:
                 return False
             await self._leases.update_one(
@@ -82,8 +84,3 @@ class MongoLease:
             if following is None:
                 return term, current
             term, current = term + 1, following
-
-
-def _as_utc(moment: datetime) -> datetime:
-    """PyMongo returns naive UTC datetimes unless the client is tz-aware."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -25,6 +25,7 @@ from pymongo import UpdateOne
 from agora.eventsourcing.envelope import CLOUDEVENTS_CONTENT_TYPE, EventEnvelope
 from agora.eventsourcing.lease import MongoLease
 from agora.eventsourcing.mongo_store import MongoEventStore
+from agora.eventsourcing.times import as_utc
 from agora.eventsourcing.tracing import (
     KafkaHeaders,
     context_from_traceparent,
@@ -158,7 +159,7 @@ class OutboxRelay:
             if len(self._published) > PUBLISHED_MEMORY:
                 self._published.popitem(last=False)
         for commit in commits:
-            recorded_at = _as_utc(commit["recorded_at"])
+            recorded_at = as_utc(commit["recorded_at"])
             PUBLISH_DELAY.labels(self._topic).observe((now - recorded_at).total_seconds())
             PUBLISHED_EVENTS.labels(self._topic).inc(len(commit["events"]))
         return len(commits)
@@ -233,8 +234,3 @@ class OutboxRelay:
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-
-
-def _as_utc(moment: datetime) -> datetime:
-    """PyMongo returns naive UTC datetimes unless the client is tz-aware."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
