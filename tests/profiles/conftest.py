@@ -1,4 +1,4 @@
-"""A profiles API per test module, on a fresh database, topic and read model name."""
+"""A profiles API per test module, on a fresh database, topics and read model names."""
 
 import uuid
 from collections.abc import AsyncIterator
@@ -33,6 +33,8 @@ async def profiles_settings(
         mongo_database=f"test_profiles_{tag}",
         events_topic=f"agora.test{tag}.profiles",
         read_model_name=f"people_{tag}",
+        cards_topic=f"agora.test{tag}.profiles.cards",
+        cards_projection=f"cards_{tag}",
         **idp.auth_settings(),
     )
     yield settings

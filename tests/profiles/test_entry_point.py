@@ -40,6 +40,8 @@ async def test_the_module_entry_point_serves_until_terminated(
         "AGORA_MONGO_DATABASE": f"test_profiles_{tag}",
         "AGORA_EVENTS_TOPIC": f"agora.test{tag}.profiles",
         "AGORA_READ_MODEL_NAME": f"people_{tag}",
+        "AGORA_CARDS_TOPIC": f"agora.test{tag}.profiles.cards",
+        "AGORA_CARDS_PROJECTION": f"cards_{tag}",
         "AGORA_AUTH_ISSUER": idp.issuer,
         "AGORA_AUTH_AUDIENCE": idp.audience,
         "AGORA_AUTH_PUBLIC_KEY_PEM": idp.public_key_pem,

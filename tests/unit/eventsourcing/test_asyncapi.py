@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 
 from agora.eventsourcing.asyncapi import Channel, asyncapi_document
@@ -28,3 +30,19 @@ def test_the_asyncapi_document_lists_every_event_of_every_channel() -> None:
     payload = document["components"]["schemas"]["agora_test_tally_incremented_v2"]
     assert payload["required"] == ["by"]
     assert document["operations"]["consume_agora_test_events"]["action"] == "receive"
+
+
+def test_a_channel_names_what_its_message_key_holds() -> None:
+    channels = [
+        Channel(topic="agora.test.events", registry=tally.registry, description="t"),
+        Channel(topic="agora.test.cards", registry=tally.registry, description="c", key="id"),
+    ]
+    document = asyncapi_document(title="T", version="1", description="t", channels=channels[:1])
+    keyed = asyncapi_document(title="T", version="1", description="t", channels=channels[1:])
+
+    def key(doc: dict[str, Any]) -> Any:
+        message = doc["components"]["messages"]["agora_test_tally_opened_v1"]
+        return message["bindings"]["kafka"]["key"]["description"]
+
+    assert key(document) == "stream id"
+    assert key(keyed) == "id"

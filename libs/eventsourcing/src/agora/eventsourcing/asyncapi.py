@@ -21,6 +21,8 @@ class Channel:
     topic: str
     registry: EventRegistry
     description: str
+    key: str = "stream id"
+    """What the Kafka message key holds."""
 
 
 def asyncapi_document(
@@ -64,7 +66,7 @@ def asyncapi_document(
                         },
                     ]
                 },
-                "bindings": {"kafka": {"key": {"type": "string", "description": "stream id"}}},
+                "bindings": {"kafka": {"key": {"type": "string", "description": channel.key}}},
             }
             channel_messages[message_id] = {"$ref": f"#/components/messages/{message_id}"}
         document_channels[channel_id] = {

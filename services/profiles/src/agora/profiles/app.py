@@ -21,7 +21,7 @@ from agora.servicekit.workers import running
 def create_profiles_app(
     *, settings: ProfilesSettings, tracer_provider: TracerProvider | None = None
 ) -> FastAPI:
-    """The profiles API; its lifespan opens the runtime and runs the relay and projection."""
+    """The profiles API; its lifespan opens the runtime and runs the relay, projection and cards."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

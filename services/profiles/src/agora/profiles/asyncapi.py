@@ -7,25 +7,37 @@ from typing import Any
 
 from agora.eventsourcing.asyncapi import Channel, asyncapi_document
 from agora.eventsourcing.topics import event_topic_name
+from agora.profiles.domain.cards import card_registry
 from agora.profiles.domain.events import registry
-from agora.profiles.settings import SERVICE_NAME
+from agora.profiles.settings import CARDS_TOPIC, SERVICE_NAME
 
 DOCUMENT_PATH = Path("docs/events/profiles.asyncapi.json")
 
 
 def profiles_asyncapi() -> dict[str, Any]:
-    """The AsyncAPI 3.0 document of the profiles topic."""
+    """The AsyncAPI 3.0 document of the profiles topics (events and cards)."""
     return asyncapi_document(
         title="Agora profiles events",
         version="1.0.0",
         description="Changes to people's profiles: provisioning, edits, skills, endorsements, "
-        "follows and visibility. Each stream is `profile-<person id>`.",
+        "follows and visibility. Each stream is `profile-<person id>`. Personal fields travel "
+        "sealed; the public card of each person travels readable on the cards topic.",
         channels=[
             Channel(
                 topic=event_topic_name(SERVICE_NAME),
                 registry=registry,
                 description="Every event of every profile, keyed by stream id.",
-            )
+            ),
+            Channel(
+                topic=CARDS_TOPIC,
+                registry=card_registry,
+                description="The public card of every person (the directory fields every "
+                "employee may see), keyed by person id. The topic is compacted: the newest card "
+                "per person stays, and after compaction an erased person's earlier cards are "
+                "gone. `streamid`/`streamversion` name the profile stream and the version the "
+                "card reflects: apply a card only when it is newer than the last one applied.",
+                key="person id",
+            ),
         ],
     )
 

@@ -9,6 +9,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.eventsourcing import (
+    EventStore,
     MongoEventStore,
     OutboxRelay,
     ProjectionCatalog,
@@ -18,6 +19,7 @@ from agora.eventsourcing.kafka import create_producer
 from agora.eventsourcing.lease import MongoLease
 from agora.eventsourcing.snapshots import MongoSnapshotStore
 from agora.eventsourcing.topics import TopicSpec, ensure_topics
+from agora.profiles.cards.worker import CardPublisher, CardsProjection, cards_topic
 from agora.profiles.crypto import PersonKeys
 from agora.profiles.domain.events import registry
 from agora.profiles.erasure import EmailDirectory, SnapshotEraser
@@ -53,6 +55,31 @@ def people_projection(
     )
 
 
+def event_source(settings: ProfilesSettings) -> str:
+    """The CloudEvents ``source`` of everything this service publishes."""
+    return f"/agora/{settings.service_name}"
+
+
+def profiles_service(
+    settings: ProfilesSettings,
+    *,
+    database: AsyncDatabase[dict[str, Any]],
+    store: EventStore,
+    answers: IdempotentAnswers,
+) -> ProfilesService:
+    """The command handlers, with every holder of personal data that erasure must empty."""
+    directory = EmailDirectory(database=database)
+    return ProfilesService(
+        store=store,
+        registry=registry,
+        snapshots=MongoSnapshotStore(database=database),
+        keys=PersonKeys(database=database),
+        directory=directory,
+        erasable=(directory, SnapshotEraser(database=database), answers),
+        admin_role=settings.admin_role,
+    )
+
+
 @asynccontextmanager
 async def open_runtime(settings: ProfilesSettings) -> AsyncIterator[Runtime]:
     """Connect, create indexes and topics, and build the runtime; close everything afterwards."""
@@ -64,25 +91,24 @@ async def open_runtime(settings: ProfilesSettings) -> AsyncIterator[Runtime]:
         bootstrap_servers=settings.kafka_bootstrap_servers,
         client_id=f"{settings.service_name}-relay",
     )
+    cards_producer = create_producer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=f"{settings.service_name}-cards",
+    )
     try:
-        store = MongoEventStore(database=database, source=f"/agora/{settings.service_name}")
+        store = MongoEventStore(database=database, source=event_source(settings))
         await store.create_indexes()
         await ensure_topics(
             bootstrap_servers=settings.kafka_bootstrap_servers,
-            topics=[TopicSpec(name=settings.events_topic, partitions=EVENT_TOPIC_PARTITIONS)],
+            topics=[
+                TopicSpec(name=settings.events_topic, partitions=EVENT_TOPIC_PARTITIONS),
+                cards_topic(settings.cards_topic),
+            ],
         )
         await producer.start()
+        await cards_producer.start()
         answers = IdempotentAnswers(database=database)
-        directory = EmailDirectory(database=database)
-        service = ProfilesService(
-            store=store,
-            registry=registry,
-            snapshots=MongoSnapshotStore(database=database),
-            keys=PersonKeys(database=database),
-            directory=directory,
-            erasable=(directory, SnapshotEraser(database=database), answers),
-            admin_role=settings.admin_role,
-        )
+        service = profiles_service(settings, database=database, store=store, answers=answers)
         relay = OutboxRelay(
             store=store,
             producer=producer,
@@ -98,6 +124,20 @@ async def open_runtime(settings: ProfilesSettings) -> AsyncIterator[Runtime]:
             database=database,
             bootstrap_servers=settings.kafka_bootstrap_servers,
         )
+        cards = ProjectionRunner(
+            projection=CardsProjection(
+                name=settings.cards_projection,
+                topics=[settings.events_topic],
+                publisher=CardPublisher(
+                    profiles=service,
+                    producer=cards_producer,
+                    topic=settings.cards_topic,
+                    source=event_source(settings),
+                ),
+            ),
+            database=database,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+        )
         yield Runtime(
             database=database,
             service=service,
@@ -105,8 +145,9 @@ async def open_runtime(settings: ProfilesSettings) -> AsyncIterator[Runtime]:
                 catalog=ProjectionCatalog(database=database), name=settings.read_model_name
             ),
             answers=answers,
-            workers=(relay, runner),
+            workers=(relay, runner, cards),
         )
     finally:
+        await cards_producer.stop()
         await producer.stop()
         await client.close()

@@ -194,11 +194,23 @@ class ProfilesService:
 
     async def profile(self, *, person_id: str) -> Changed:
         """A person's whole current profile from their stream (for their data export)."""
+        current = await self.current(person_id=person_id)
+        if not current.profile.present:
+            raise PersonNotFoundError(person_id)
+        return current
+
+    async def current(self, *, person_id: str) -> Changed:
+        """A person's profile as their stream has it now, erased or not.
+
+        A person never provisioned has ``profile.exists`` false and version 0.
+        """
         cipher = await self._keys.cipher(person_id)
         loaded = await self._repository(cipher).load(_stream_id(person_id))
-        if not loaded.state.present:
-            raise PersonNotFoundError(person_id)
         return Changed(profile=loaded.state, version=loaded.version)
+
+    async def version(self, *, person_id: str) -> int:
+        """The version of a person's stream (one cheap lookup; 0 when it has no events)."""
+        return await self._store.stream_version(_stream_id(person_id))
 
     def _require_admin(self, actor: Actor) -> None:
         if self._admin_role not in actor.roles:

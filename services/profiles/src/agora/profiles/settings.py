@@ -6,6 +6,7 @@ from agora.eventsourcing.topics import event_topic_name
 from agora.servicekit import ServiceSettings
 
 SERVICE_NAME = "profiles"
+CARDS_TOPIC = f"agora.{SERVICE_NAME}.cards"
 
 
 class ProfilesSettings(ServiceSettings):
@@ -23,6 +24,16 @@ class ProfilesSettings(ServiceSettings):
         default="profiles_people",
         pattern=r"^[a-z][a-z0-9_]{0,62}$",
         description="The projection's name: its collections, consumer groups and dead letters.",
+    )
+    cards_topic: str = Field(
+        default=CARDS_TOPIC,
+        pattern=r"^[A-Za-z0-9._-]{1,200}$",
+        description="The compacted topic of public person cards (names for other services).",
+    )
+    cards_projection: str = Field(
+        default="profiles_cards",
+        pattern=r"^[a-z][a-z0-9_]{0,62}$",
+        description="The card worker's name: its consumer groups and dead letters.",
     )
     admin_role: str = Field(
         default="platform-admin",
