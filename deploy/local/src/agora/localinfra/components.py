@@ -30,6 +30,13 @@ class Probe:
     problem: Callable[[], str | None]
 
 
+SQLITE_PRAGMAS = "_pragma=synchronous(normal)"
+"""FerretDB already runs SQLite in WAL mode; ``synchronous=NORMAL`` then syncs at checkpoints
+instead of every commit (measured here: 1,400 -> 2,400 inserts/s). A crash of FerretDB or of any
+process loses nothing; only a power loss or kernel crash can drop the last commits, a risk we
+accept for the local stack (production runs MongoDB with majority write concern)."""
+
+
 def endpoints(profile: Profile) -> InfraEndpoints:
     """Return the connection settings of a profile's stack."""
     return InfraEndpoints(
@@ -179,7 +186,7 @@ def programs(profile: Profile, layout: RunLayout, installation: Installation) ->
             command=[
                 str(installation.ferretdb),
                 "--handler=sqlite",
-                f"--sqlite-url=file:{ferretdb_data}/",
+                f"--sqlite-url=file:{ferretdb_data}/?{SQLITE_PRAGMAS}",
                 f"--listen-addr=127.0.0.1:{profile.mongo_port}",
                 f"--state-dir={ferretdb_data}",
                 "--telemetry=disable",
