@@ -6,7 +6,7 @@ PROFILE ?= dev
 # `make logs C=kafka F=1` follows one component's log.
 C ?=
 F ?=
-MYPY_PATHS := libs/*/src services/*/src deploy/local/src tests $(if $(wildcard bench/*.py bench/*/*.py),bench)
+MYPY_PATHS := libs/*/src services/*/src gateway/src deploy/local/src tests $(if $(wildcard bench/*.py bench/*/*.py),bench)
 
 .DEFAULT_GOAL := help
 .PHONY: help deps install-infra up down status logs test lint typecheck bench

@@ -1,0 +1,1 @@
+"""Agora's feed service: posts, conversations, reactions, questions, recognition, timelines."""

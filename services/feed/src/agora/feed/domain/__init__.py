@@ -1,0 +1,1 @@
+"""The feed's aggregates: posts (with their conversation) and personal inboxes."""

@@ -1,0 +1,298 @@
+"""The people and community facts the feed keeps from the profiles and communities topics.
+
+Two collections of the feed's read model: ``people`` (card, follows, skills, topics,
+memberships) and ``communities`` (visibility, state, members, managers). Every update is a
+``$set`` of a whole value or a set operation (``$addToSet``/``$pull``): a topic partition is
+redelivered in order, so applying a suffix of it again converges to the same documents and no
+per-event bookkeeping is needed.
+"""
+
+import re
+import unicodedata
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo.asynchronous.collection import AsyncCollection
+
+from agora.eventsourcing import EventEnvelope
+from agora.feed import upstream
+from agora.feed.readmodel import CollectionSource
+
+Document = dict[str, Any]
+Visibility = Literal["open", "closed", "secret"]
+MEMBERSHIP_STARTS = {
+    "agora.communities.member_joined",
+    "agora.communities.join_request_approved",
+    "agora.communities.invitation_accepted",
+}
+MEMBERSHIP_ENDS = {
+    "agora.communities.member_left",
+    "agora.communities.member_removed",
+    "agora.communities.person_blocked",
+}
+KNOWN_TOPICS_ID = "~known-topics"
+"""The ``people`` document listing every expertise topic (skill or help topic, folded) anyone
+declared: questions are routed on the words of their text that are known topics. Never
+shrinks (a stale topic only costs a question one more timeline); no person id starts with ``~``."""
+_WHITESPACE = re.compile(r"\s+")
+
+
+def fold_topic(name: str) -> str:
+    """A topic as matched: lower-case, accent-free, white space collapsed (as profiles folds)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _WHITESPACE.sub(" ", stripped.casefold()).strip()
+
+
+class PersonFacts(BaseModel):
+    """What the feed knows of a person."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    person_id: str = Field(alias="_id")
+    display_name: str | None = None
+    job_title: str | None = None
+    department: str | None = None
+    photo_url: str | None = None
+    active: bool = True
+    erased: bool = False
+    skills: list[str] = Field(default_factory=list)
+    help_topics: list[str] = Field(default_factory=list)
+    interests: list[str] = Field(default_factory=list)
+    following: list[str] = Field(default_factory=list)
+    followers: list[str] = Field(default_factory=list)
+    communities: list[str] = Field(default_factory=list)
+    """The communities the person is a member of (any role)."""
+    managed: list[str] = Field(default_factory=list)
+    """The communities the person owns or manages."""
+
+    @property
+    def expertise(self) -> set[str]:
+        """Skills and "I can help with" topics: what questions are routed on."""
+        return {*self.skills, *self.help_topics}
+
+
+class CommunityFacts(BaseModel):
+    """What the feed knows of a community."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    community_id: str = Field(alias="_id")
+    name: str = ""
+    kind: str = "interest"
+    visibility: Visibility = "secret"
+    """Secret until the creation event is seen: unknown communities leak nothing."""
+    archived: bool = False
+    members: list[str] = Field(default_factory=list)
+    managers: list[str] = Field(default_factory=list)
+    pending_requests: list[str] = Field(default_factory=list)
+
+    def is_member(self, person_id: str) -> bool:
+        """Whether the person belongs to the community now."""
+        return person_id in self.members
+
+    def manages(self, person_id: str) -> bool:
+        """Whether the person owns or manages the community now."""
+        return person_id in self.managers
+
+    def can_read(self, person_id: str) -> bool:
+        """Open communities are readable by every employee; the others by members only."""
+        return self.visibility == "open" or self.is_member(person_id)
+
+    def can_know(self, person_id: str) -> bool:
+        """Whether the person may learn the community exists (secret ones: members only)."""
+        return self.visibility != "secret" or self.is_member(person_id)
+
+
+class FactsQueries:
+    """Reads person and community facts from the active read model."""
+
+    def __init__(self, collections: CollectionSource) -> None:
+        self._collections = collections
+
+    async def person(self, person_id: str) -> PersonFacts | None:
+        """The person's facts, or ``None`` if the feed has never heard of them."""
+        people = await self._collections.active("people")
+        document = await people.find_one({"_id": person_id})
+        return None if document is None else PersonFacts.model_validate(document)
+
+    async def known_topics(self) -> set[str]:
+        """Every expertise topic declared so far (folded)."""
+        people = await self._collections.active("people")
+        document = await people.find_one({"_id": KNOWN_TOPICS_ID})
+        return set(document.get("topics", [])) if document else set()
+
+    async def community(self, community_id: str) -> CommunityFacts | None:
+        """The community's facts, or ``None`` before its creation event arrived."""
+        communities = await self._collections.active("communities")
+        document = await communities.find_one({"_id": community_id})
+        if document is None or "name" not in document:
+            return None
+        return CommunityFacts.model_validate(document)
+
+
+async def apply_fact(
+    envelope: EventEnvelope,
+    event: upstream.UpstreamEvent,
+    people: AsyncCollection[Document],
+    communities: AsyncCollection[Document],
+) -> None:
+    """Apply one profiles or communities event to the facts collections."""
+    if isinstance(event, upstream.PersonCardPublished | upstream.PersonCardErased):
+        await _apply_card(event, people)
+    elif envelope.type.startswith("agora.profiles."):
+        await _apply_profile(envelope, event, people)
+    else:
+        await _apply_community(envelope, event, people, communities)
+
+
+async def _apply_card(
+    event: upstream.PersonCardPublished | upstream.PersonCardErased,
+    people: AsyncCollection[Document],
+) -> None:
+    if isinstance(event, upstream.PersonCardErased):
+        update: Document = {
+            "$set": {"erased": True, "active": False},
+            "$unset": {"display_name": "", "job_title": "", "department": "", "photo_url": ""},
+        }
+    else:
+        update = {
+            "$set": {
+                "display_name": event.display_name,
+                "job_title": event.job_title,
+                "department": event.department,
+                "photo_url": event.photo_url,
+                "active": event.active,
+            }
+        }
+    await people.update_one({"_id": event.person_id}, update, upsert=True)
+
+
+async def _apply_profile(
+    envelope: EventEnvelope, event: upstream.UpstreamEvent, people: AsyncCollection[Document]
+) -> None:
+    person_id = upstream.aggregate_id(envelope)
+    match event:
+        case upstream.PersonErased():
+            update: Document = {
+                "$set": {"erased": True, "active": False, "skills": [], "help_topics": []},
+                "$unset": {"display_name": "", "job_title": "", "department": "", "photo_url": ""},
+            }
+        case upstream.PersonDeactivated():
+            update = {"$set": {"active": False}}
+        case upstream.SkillAdded(skill=skill):
+            await _add_known_topics(people, [skill])
+            update = {"$addToSet": {"skills": skill}}
+        case upstream.SkillRemoved(skill=skill):
+            update = {"$pull": {"skills": skill}}
+        case upstream.TopicsSet(topics=topics):
+            field = "interests" if envelope.type.endswith("interests_set") else "help_topics"
+            if field == "help_topics":
+                await _add_known_topics(people, topics)
+            update = {"$set": {field: sorted(set(topics))}}
+        case upstream.PersonFollowed(followee_id=followee):
+            await people.update_one(
+                {"_id": followee}, {"$addToSet": {"followers": person_id}}, upsert=True
+            )
+            update = {"$addToSet": {"following": followee}}
+        case upstream.PersonUnfollowed(followee_id=followee):
+            await people.update_one(
+                {"_id": followee}, {"$pull": {"followers": person_id}}, upsert=True
+            )
+            update = {"$pull": {"following": followee}}
+        case _:
+            return
+    await people.update_one({"_id": person_id}, update, upsert=True)
+
+
+async def _add_known_topics(people: AsyncCollection[Document], topics: list[str]) -> None:
+    folded = sorted({fold_topic(topic) for topic in topics} - {""})
+    if folded:
+        await people.update_one(
+            {"_id": KNOWN_TOPICS_ID}, {"$addToSet": {"topics": {"$each": folded}}}, upsert=True
+        )
+
+
+async def _apply_community(
+    envelope: EventEnvelope,
+    event: upstream.UpstreamEvent,
+    people: AsyncCollection[Document],
+    communities: AsyncCollection[Document],
+) -> None:
+    community_id = upstream.aggregate_id(envelope)
+    match event:
+        case upstream.CommunityCreated():
+            await communities.update_one(
+                {"_id": community_id},
+                {
+                    "$set": {
+                        "name": event.name,
+                        "kind": event.kind,
+                        "visibility": event.visibility,
+                    },
+                    "$addToSet": {"members": event.creator_id, "managers": event.creator_id},
+                },
+                upsert=True,
+            )
+            await _person_joined(people, event.creator_id, community_id, manager=True)
+        case upstream.CommunityRenamed(name=name):
+            await communities.update_one({"_id": community_id}, {"$set": {"name": name}})
+        case upstream.CommunityArchived():
+            await communities.update_one({"_id": community_id}, {"$set": {"archived": True}})
+        case upstream.CommunityUnarchived():
+            await communities.update_one({"_id": community_id}, {"$set": {"archived": False}})
+        case upstream.MemberRoleChanged(person_id=person_id, role=role):
+            manages = role in ("owner", "manager")
+            operator = "$addToSet" if manages else "$pull"
+            await communities.update_one(
+                {"_id": community_id}, {operator: {"managers": person_id}}, upsert=True
+            )
+            await people.update_one(
+                {"_id": person_id}, {operator: {"managed": community_id}}, upsert=True
+            )
+        case upstream.PersonEvent(person_id=person_id):
+            await _apply_membership(envelope.type, person_id, community_id, people, communities)
+
+
+async def _apply_membership(
+    event_type: str,
+    person_id: str,
+    community_id: str,
+    people: AsyncCollection[Document],
+    communities: AsyncCollection[Document],
+) -> None:
+    if event_type in MEMBERSHIP_STARTS:
+        update: Document = {
+            "$addToSet": {"members": person_id},
+            "$pull": {"pending_requests": person_id},
+        }
+        await communities.update_one({"_id": community_id}, update, upsert=True)
+        await _person_joined(people, person_id, community_id, manager=False)
+    elif event_type in MEMBERSHIP_ENDS:
+        await communities.update_one(
+            {"_id": community_id},
+            {"$pull": {"members": person_id, "managers": person_id}},
+            upsert=True,
+        )
+        await people.update_one(
+            {"_id": person_id},
+            {"$pull": {"communities": community_id, "managed": community_id}},
+            upsert=True,
+        )
+    elif event_type == "agora.communities.join_requested":
+        await communities.update_one(
+            {"_id": community_id}, {"$addToSet": {"pending_requests": person_id}}, upsert=True
+        )
+    elif event_type == "agora.communities.join_request_rejected":
+        await communities.update_one(
+            {"_id": community_id}, {"$pull": {"pending_requests": person_id}}, upsert=True
+        )
+
+
+async def _person_joined(
+    people: AsyncCollection[Document], person_id: str, community_id: str, *, manager: bool
+) -> None:
+    additions: Document = {"communities": community_id}
+    if manager:
+        additions["managed"] = community_id
+    await people.update_one({"_id": person_id}, {"$addToSet": additions}, upsert=True)

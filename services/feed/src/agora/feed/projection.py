@@ -1,0 +1,63 @@
+"""The feed's projection: one consumer of the feed, profiles, cards and communities topics.
+
+Each event goes through the parts in a fixed order: facts first (so a post's fan-out sees the
+memberships and follows that came before it), then posts, timelines and notifications. Every
+part's apply is idempotent on its own, so a redelivered event changes nothing.
+"""
+
+from collections.abc import Sequence
+
+from agora.eventsourcing import EventEnvelope, ReadModel
+from agora.feed import upstream
+from agora.feed.domain.events import registry
+from agora.feed.facts import apply_fact
+from agora.feed.readmodel import collection
+from agora.feed.readside import notifications, posts, timelines
+from agora.feed.settings import FeedSettings
+
+
+class FeedProjection:
+    """Builds every part of the feed's read model."""
+
+    def __init__(self, *, name: str, topics: Sequence[str], large_community_members: int) -> None:
+        self.name = name
+        self.topics: Sequence[str] = tuple(topics)
+        self._large_community_members = large_community_members
+
+    @classmethod
+    def from_settings(cls, settings: FeedSettings) -> "FeedProjection":
+        """The projection configured by ``settings``."""
+        return cls(
+            name=settings.projection_prefix,
+            topics=(
+                settings.communities_topic,
+                settings.profiles_topic,
+                settings.profile_cards_topic,
+                settings.events_topic,
+            ),
+            large_community_members=settings.large_community_members,
+        )
+
+    async def setup(self, read_model: ReadModel) -> None:
+        """Every lookup is by ``_id``: no secondary index is needed."""
+
+    async def apply(self, envelope: EventEnvelope, read_model: ReadModel) -> None:
+        """Apply one event to every part that cares about it."""
+        if envelope.type in registry:
+            event = envelope.payload(registry)
+            await posts.apply_event(envelope, event, read_model)
+            await timelines.apply_event(
+                envelope,
+                event,
+                read_model,
+                large_community_members=self._large_community_members,
+            )
+            await notifications.apply_event(envelope, event, read_model)
+            return
+        fact = upstream.decode_upstream(envelope)
+        if fact is None:
+            return
+        await apply_fact(
+            envelope, fact, collection(read_model, "people"), collection(read_model, "communities")
+        )
+        await notifications.apply_fact(envelope, fact, read_model)

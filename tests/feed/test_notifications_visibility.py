@@ -1,0 +1,126 @@
+"""Notifications never reveal content the recipient cannot read now."""
+
+import pytest
+
+from agora.communities.domain import events as community_events
+from tests.feed.harness import FeedApi, Organisation
+from tests.feed.test_notifications import command, comment, inbox, kinds, people, publish, unread
+
+pytestmark = pytest.mark.integration
+
+
+async def test_secret_community_content_notifies_its_members_only(
+    api: FeedApi, org: Organisation
+) -> None:
+    owner, member, outsider = await people(org, "Owner", "Member", "Outsider")
+    secret = await org.community(owner, visibility="secret", members=[member])
+    await api.settled()
+
+    post = await publish(
+        api,
+        member,
+        community=secret,
+        text="Acquisition plan for @owner and @outsider",
+        mentions=[owner, outsider],
+    )
+    await publish(
+        api,
+        member,
+        community=secret,
+        kind="praise",
+        text="Thanks @outsider",
+        mentions=[outsider],
+        praise={"person_ids": [outsider]},
+    )
+    await comment(api, owner, post, text="Looping @outsider in", mentions=[outsider])
+
+    assert kinds(await inbox(api, owner)) == ["mention"]
+    assert await inbox(api, outsider) == []
+    assert (await unread(api, outsider))["count"] == 0
+
+
+async def test_a_removed_member_stops_seeing_the_communitys_notifications(
+    api: FeedApi, org: Organisation
+) -> None:
+    owner, member = await people(org, "Owner", "Member")
+    secret = await org.community(owner, visibility="secret", members=[member], name="Merger")
+    await api.settled()
+    post = await publish(api, member, community=secret, text="Budget draft")
+    await comment(api, owner, post, text="Looks right")
+    await publish(api, owner, community=secret, text="@member please check", mentions=[member])
+    await publish(api, owner, text="Public thanks @member", mentions=[member])
+    await command(api, "PUT", f"/me/muted-communities/{secret}", member)
+    assert sorted(kinds(await inbox(api, member))) == ["comment", "mention", "mention"]
+    assert (await unread(api, member))["count"] == 3
+
+    await org.remove(secret, member)
+    await comment(api, owner, post, text="Still there? @member", mentions=[member])
+
+    items = await inbox(api, member)
+    assert [i["preview"] for i in items] == ["Public thanks @member"]
+    assert (await unread(api, member))["count"] == 1
+    preferences = await api.call("GET", "/me/notification-preferences", person=member)
+    assert preferences.json()["muted_communities"] == []  # a secret one they left: unknown
+
+    await org.join(secret, member)
+    assert len(await inbox(api, member)) == 3  # readable again; nothing was delivered meanwhile
+
+
+async def test_notifications_about_a_deleted_post_disappear(
+    api: FeedApi, org: Organisation
+) -> None:
+    author, reader = await people(org, "Author", "Reader")
+    await api.settled()
+    post = await publish(api, author, text="Wrong channel, sorry @reader", mentions=[reader])
+    assert kinds(await inbox(api, reader)) == ["mention"]
+
+    await command(api, "DELETE", f"/posts/{post}", author)
+
+    assert await inbox(api, reader) == []
+    assert (await unread(api, reader))["count"] == 0
+    contexts = await api.database.list_collection_names()
+    notifications = next(name for name in contexts if name.endswith("_notifications__g1"))
+    stored = await api.database[notifications].find_one({"_id": f"#post|{post}"})
+    assert stored is not None
+    assert stored["excerpt"] == ""
+
+
+async def test_a_hidden_post_hides_its_notifications_but_not_its_reports(
+    api: FeedApi, org: Organisation
+) -> None:
+    owner, author, reader = await people(org, "Owner", "Author", "Reader")
+    community = await org.community(owner, members=[author, reader])
+    await api.settled()
+    post = await publish(api, author, community=community, text="Spam @reader", mentions=[reader])
+    await command(api, "POST", f"/posts/{post}/reports", reader, {"reason": "Spam"}, expected=201)
+    assert kinds(await inbox(api, reader)) == ["mention"]
+
+    await command(api, "POST", f"/posts/{post}:hide", owner, {"reason": "Advertising"})
+
+    assert await inbox(api, reader) == []
+    reports = await inbox(api, owner)
+    assert kinds(reports) == ["report"]
+    assert reports[0]["preview"] is None
+
+    await command(api, "POST", f"/posts/{post}:restore", owner)
+    assert kinds(await inbox(api, reader)) == ["mention"]
+
+
+async def test_a_manager_who_steps_down_stops_seeing_requests_and_reports(
+    api: FeedApi, org: Organisation
+) -> None:
+    owner, manager, asker = await people(org, "Owner", "Manager", "Asker")
+    community = await org.community(owner, visibility="closed", managers=[manager])
+    await api.settled()
+    await org.request_to_join(community, asker)
+    assert kinds(await inbox(api, manager)) == ["join_request"]
+
+    await org.community_events(
+        community,
+        community_events.MemberRoleChanged(person_id=manager, role="member"),
+        actor=owner,
+    )
+
+    assert await inbox(api, manager) == []
+    assert (await unread(api, manager))["count"] == 0
+    assert kinds(await inbox(api, owner)) == ["join_request"]

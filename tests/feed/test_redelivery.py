@@ -1,0 +1,298 @@
+"""Redelivered events change nothing: every topic applied a second time, and crashes mid-way.
+
+The projection applies each event at most once per document (posts: the version applied per
+stream; timelines: a delivery record per post, written last, and appends that never add a
+post twice to the bucket it belongs in), so replaying whole topics leaves every document of
+the read model exactly as it was.
+"""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import TopicPartition
+
+from agora.eventsourcing import EventEnvelope, ProjectionCatalog, ReadModel
+from agora.feed.projection import FeedProjection
+from agora.feed.readside.pages import BUCKET_SIZE, append, archive_id
+from tests.feed.harness import FeedApi, Organisation
+from tests.feed.reading import PROFILE, command, every_id, place, publish
+
+pytestmark = pytest.mark.integration
+
+Document = dict[str, Any]
+
+
+async def _topic_envelopes(bootstrap: str, topics: list[str]) -> list[EventEnvelope]:
+    """Every event of ``topics``, partition by partition, in each partition's order."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    partitions = [
+        TopicPartition(topic["topic"], partition["partition"])
+        for topic in sorted(described, key=lambda t: str(t["topic"]))
+        for partition in sorted(topic["partitions"], key=lambda p: int(p["partition"]))
+    ]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        envelopes: list[EventEnvelope] = []
+        for partition in partitions:
+            while await consumer.position(partition) < ends[partition]:
+                batch = await consumer.getmany(partition, timeout_ms=1000)
+                for record in batch.get(partition, []):
+                    envelopes.append(EventEnvelope.from_json_bytes(record.value or b""))
+    finally:
+        await consumer.stop()
+    return envelopes
+
+
+async def _snapshot(api: FeedApi) -> dict[str, dict[str, Document]]:
+    """Every document of every collection of the feed's read model."""
+    prefix = f"{api.settings.projection_prefix}_"
+    snapshot: dict[str, dict[str, Document]] = {}
+    for name in sorted(await api.database.list_collection_names()):
+        if name.startswith(prefix):
+            documents = api.database[name].find({})
+            snapshot[name] = {str(document["_id"]): document async for document in documents}
+    return snapshot
+
+
+async def _every_kind_of_event(api: FeedApi, org: Organisation) -> None:
+    """A conversation that stores every event type of the feed, upstream facts around it."""
+    owner, member, reader, voter = [await org.person() for _ in range(4)]
+    await org.follow(reader, owner)
+    await org.expertise(member, skills=["kubernetes"], help_topics=["cert rotation"])
+    community = await org.community(owner, visibility="closed", members=[member, reader, voter])
+    await api.settled()
+    question = await publish(
+        api,
+        owner,
+        place(community),
+        kind="question",
+        text="How do we do cert rotation on kubernetes?",
+        tags=["tls"],
+        mentions=[member],
+    )
+    answer = await command(api, "POST", f"/posts/{question}/comments", member, text="Like so")
+    reply = await command(
+        api,
+        "POST",
+        f"/posts/{question}/comments",
+        owner,
+        text="Thanks",
+        parent_comment_id=answer["id"],
+    )
+    await command(api, "PATCH", f"/posts/{question}/comments/{reply['id']}", owner, text="Merci")
+    await command(api, "PATCH", f"/posts/{question}", owner, text="Edited", tags=["tls", "ops"])
+    await command(api, "PUT", f"/posts/{question}/reactions/me", reader, reaction="like")
+    await command(api, "PUT", f"/posts/{question}/reactions/me", voter, reaction="support")
+    await command(api, "DELETE", f"/posts/{question}/reactions/me", voter)
+    comment_reaction = f"/posts/{question}/comments/{answer['id']}/reactions/me"
+    await command(api, "PUT", comment_reaction, reader, reaction="insightful")
+    await command(api, "PUT", comment_reaction, voter, reaction="like")
+    await command(api, "DELETE", comment_reaction, voter)
+    accepted = f"/posts/{question}/accepted-answer"
+    await command(api, "PUT", accepted, owner, comment_id=answer["id"])
+    await command(api, "DELETE", accepted, owner)
+    await command(api, "PUT", accepted, owner, comment_id=answer["id"])
+    await command(api, "PUT", f"/posts/{question}/subscription", reader)
+    await command(api, "DELETE", f"/posts/{question}/subscription", member)
+    spam = await command(api, "POST", f"/posts/{question}/comments", voter, text="Spam")
+    await command(
+        api, "POST", f"/posts/{question}/comments/{spam['id']}/reports", reader, reason="Spam"
+    )
+    await command(api, "POST", f"/posts/{question}/comments/{spam['id']}:hide", owner, reason="x")
+    await command(api, "POST", f"/posts/{question}/comments/{spam['id']}:restore", owner)
+    await command(api, "DELETE", f"/posts/{question}/comments/{spam['id']}", voter)
+    poll = await publish(
+        api,
+        owner,
+        place(community),
+        kind="poll",
+        text="Quand ?",
+        poll={
+            "options": ["Lundi", "Mardi"],
+            "closes_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+        },
+    )
+    await command(api, "PUT", f"/posts/{poll}/votes/me", voter, option_id="o1")
+    await command(api, "PUT", f"/posts/{poll}/votes/me", voter, option_id="o2")
+    await command(api, "POST", f"/posts/{poll}/reports", reader, reason="Hors sujet")
+    await command(api, "POST", f"/posts/{poll}:hide", owner, reason="Doublon")
+    await command(api, "POST", f"/posts/{poll}:restore", owner)
+    praise = await publish(
+        api, member, PROFILE, kind="praise", text="Bravo", praise={"person_ids": [owner]}
+    )
+    shared = await publish(api, reader, PROFILE, text="Original")
+    await command(api, "POST", f"/posts/{shared}/shares", member, place=PROFILE, text="Vu")
+    await command(api, "DELETE", f"/posts/{praise}", member)
+    thread = f"/communities/{community}/work-items/jira/OPS-1"
+    await command(api, "PUT", thread, member, text="Le ticket", title="Ticket")
+    await command(api, "PUT", "/me/notification-preferences", reader, disabled_kinds=["reaction"])
+    await command(api, "PUT", f"/me/muted-communities/{community}", voter)
+    await command(api, "DELETE", f"/me/muted-communities/{community}", voter)
+    await command(
+        api, "POST", "/me/notifications/read", member, up_to=datetime.now(UTC).isoformat()
+    )
+    for n in range(BUCKET_SIZE + 5):
+        await publish(api, reader, PROFILE, text=f"Bucket filler {n}")
+    await org.leave(community, voter)
+    await api.settled()
+
+
+async def test_applying_every_topic_again_changes_no_document(
+    api: FeedApi, org: Organisation
+) -> None:
+    await _every_kind_of_event(api, org)
+    before = await _snapshot(api)
+    settings = api.settings
+    topics = [
+        settings.communities_topic,
+        settings.profiles_topic,
+        settings.profile_cards_topic,
+        settings.events_topic,
+    ]
+    envelopes = await _topic_envelopes(settings.kafka_bootstrap_servers, topics)
+    stored_types = {e.type.rsplit(".", 1)[-1] for e in envelopes if e.type.startswith("agora.f")}
+    projection = FeedProjection.from_settings(settings)
+    catalog = ProjectionCatalog(database=api.database)
+    read_model = ReadModel(catalog=catalog, name=projection.name, generation=1)
+
+    for envelope in envelopes:
+        await projection.apply(envelope, read_model)
+    half = envelopes[len(envelopes) // 2 :]
+    for envelope in half:
+        await projection.apply(envelope, read_model)
+
+    assert await _snapshot(api) == before
+    assert stored_types >= {
+        "post_published",
+        "post_edited",
+        "post_deleted",
+        "post_hidden",
+        "post_restored",
+        "post_reported",
+        "comment_added",
+        "comment_edited",
+        "comment_deleted",
+        "comment_hidden",
+        "comment_restored",
+        "reaction_set",
+        "reaction_removed",
+        "answer_accepted",
+        "answer_unaccepted",
+        "poll_voted",
+        "post_subscribed",
+        "post_unsubscribed",
+        "notification_preferences_set",
+        "community_muted",
+        "community_unmuted",
+        "notifications_read",
+    }
+
+
+async def test_a_fan_out_interrupted_by_a_crash_is_completed_without_duplicates(
+    api: FeedApi, org: Organisation
+) -> None:
+    author, follower = await org.person(), await org.person()
+    await org.follow(follower, author)
+    await api.settled()
+    posts = [await publish(api, author, PROFILE, text=f"Post {n}") for n in range(3)]
+    await api.settled()
+    settings = api.settings
+    projection = FeedProjection.from_settings(settings)
+    read_model = ReadModel(
+        catalog=ProjectionCatalog(database=api.database), name=projection.name, generation=1
+    )
+    timelines = read_model.collection("timelines")
+    envelopes = await _topic_envelopes(settings.kafka_bootstrap_servers, [settings.events_topic])
+    published = [e for e in envelopes if e.streamid == f"post-{posts[-1]}"]
+
+    # The fan-out ran, but the crash came before its delivery record was written.
+    await timelines.delete_one({"_id": f"~post:{posts[-1]}"})
+    profile = await timelines.find_one({"_id": f"profile:{author}"})
+    assert profile is not None
+    kept = [e for e in profile["entries"] if e["post_id"] != posts[-1]]
+    await timelines.update_one(
+        {"_id": f"profile:{author}"},
+        {"$set": {"entries": kept, "post_ids": posts[:-1], "count": len(kept)}},
+    )
+    for envelope in published:
+        await projection.apply(envelope, read_model)
+
+    newest_first = list(reversed(posts))
+    assert await every_id(api, "/me/timeline", follower, limit=2) == newest_first
+    assert await every_id(api, f"/people/{author}/posts", follower, limit=2) == newest_first
+    assert await timelines.find_one({"_id": f"~post:{posts[-1]}"}) is not None
+
+
+def _entry(n: int, *, minutes: int | None = None) -> Document:
+    at = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n if minutes is None else minutes)
+    return {"post_id": f"p{n:04d}", "at": at, "community_id": None}
+
+
+async def _stored_order(timelines: Any, key: str) -> list[str]:
+    """The post ids of a timeline in reading order (newest bucket first, newest first)."""
+    head = await timelines.find_one({"_id": key})
+    buckets = [head["entries"]]
+    for bucket in range(int(head["bucket"]) - 1, -1, -1):
+        buckets.append((await timelines.find_one({"_id": archive_id(key, bucket)}))["entries"])
+    order: list[str] = []
+    for entries in buckets:
+        ordered = sorted(entries, key=lambda e: (e["at"], e["post_id"]), reverse=True)
+        order += [e["post_id"] for e in ordered]
+    return order
+
+
+async def test_appends_replayed_after_crashes_keep_one_entry_each_in_order(api: FeedApi) -> None:
+    timelines = api.database[f"append_test_{uuid.uuid4().hex[:8]}"]
+    key = "tag:replayed"
+    entries = [_entry(n) for n in range(2 * BUCKET_SIZE + 30)]
+    late = [entries.pop(n) for n in (BUCKET_SIZE + 10, BUCKET_SIZE - 3, 40)]
+    for entry in entries:
+        await append(timelines, key, entry)
+    for entry in late:  # applied after newer posts (they came from a slower partition)
+        await append(timelines, key, entry)
+
+    expected = [e["post_id"] for e in sorted(entries + late, key=lambda e: e["at"], reverse=True)]
+    assert await _stored_order(timelines, key) == expected
+    before = [document async for document in timelines.find({})]
+
+    for entry in [*entries, *late]:
+        await append(timelines, key, entry)
+    assert [document async for document in timelines.find({})] == before
+
+    # A crash between archiving a full head and replacing it: the next append completes it.
+    head = await timelines.find_one({"_id": key})
+    fill = [_entry(10_000 + n) for n in range(BUCKET_SIZE - int(head["count"]))]
+    for entry in fill:
+        await append(timelines, key, entry)
+    head = await timelines.find_one({"_id": key})
+    await timelines.insert_one(
+        {
+            "_id": archive_id(key, int(head["bucket"])),
+            "floor": head["floor"],
+            "entries": head["entries"],
+            "post_ids": head["post_ids"],
+        }
+    )
+    newest = _entry(20_000)
+    await append(timelines, key, newest)
+    await append(timelines, key, newest)
+    for entry in fill:
+        await append(timelines, key, entry)
+
+    order = await _stored_order(timelines, key)
+    assert len(order) == len(set(order)) == len(expected) + len(fill) + 1
+    assert order[0] == newest["post_id"]
+    await timelines.drop()

@@ -1,0 +1,73 @@
+"""The pure parts of the timelines: cursors and the routing of questions to topics."""
+
+import base64
+import json
+
+import pytest
+
+from agora.feed.readside.pages import Cursor, InvalidCursorError, Position
+from agora.feed.readside.questions import question_topics, text_phrases
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_cursor_reads_back_as_it_was_written() -> None:
+    cursor = Cursor(
+        positions={
+            "home:ana": Position(3, (1_767_225_600_000, "p1")),
+            "community:c1": Position(0),
+            "community:c2": None,
+        },
+        last=(1_767_225_600_000, "p1"),
+    )
+
+    assert Cursor.decode(cursor.encode()) == cursor
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"v": 2, "p": {}},
+        {"v": 1, "p": []},
+        {"v": 1, "p": {"home:a": [-1]}},
+        {"v": 1, "p": {"home:a": [1, 2]}},
+        {"v": 1, "p": {"home:a": [1, "x", "p"]}},
+        {"v": 1, "p": {"home:a": [True]}},
+        {"v": 1, "p": {}, "l": [1]},
+        {"v": 1, "p": {"": [1]}},
+    ],
+)
+def test_an_altered_cursor_is_refused(body: object) -> None:
+    text = base64.urlsafe_b64encode(json.dumps(body).encode()).decode().rstrip("=")
+
+    with pytest.raises(InvalidCursorError):
+        Cursor.decode(text)
+
+
+@pytest.mark.parametrize("text", ["***", "e30", "a" * 9000, "bm90IGpzb24"])
+def test_a_cursor_that_is_not_ours_is_refused(text: str) -> None:
+    with pytest.raises(InvalidCursorError):
+        Cursor.decode(text)
+
+
+def test_question_topics_are_its_tags_then_the_known_topics_its_text_names() -> None:
+    known = {"kubernetes", "machine learning", "c#", "node.js", "go"}
+
+    topics = question_topics(
+        ["Ops", "machine-learning"],
+        "How do I run Kübernetes jobs in C# or Node.js? Machine\nlearning too.",
+        known,
+    )
+
+    assert topics == ["ops", "machine-learning", "machine learning", "c#", "kubernetes", "node.js"]
+
+
+def test_text_phrases_are_words_and_runs_of_up_to_three() -> None:
+    assert text_phrases("Rotate TLS certs.") == {
+        "rotate",
+        "tls",
+        "certs",
+        "rotate tls",
+        "tls certs",
+        "rotate tls certs",
+    }
