@@ -126,6 +126,23 @@ def test_declared_service_becomes_a_program_started_after_infrastructure(tmp_pat
     assert public_key.read_text().startswith("-----BEGIN PUBLIC KEY-----")
 
 
+def test_the_gateway_verifies_through_its_development_providers_jwks(tmp_path: Path) -> None:
+    services_file = Path(__file__).parents[2] / "deploy" / "local" / "services.toml"
+    (gateway,) = [s for s in load_services(services_file) if s.name == "gateway"]
+    layout = RunLayout(tmp_path / "dev")
+
+    program = service_program(gateway, layout, endpoints(load_profile("dev", {})), tmp_path)
+
+    environment = program.environment
+    assert environment["AGORA_DEV_IDP_ENABLED"] == "true"
+    assert environment["AGORA_AUTH_JWKS_URL"] == "http://127.0.0.1:8100/dev-idp/jwks.json"
+    assert environment["AGORA_DEV_IDP_SIGNING_KEY_FILE"] == str(
+        layout.identity_dir / "signing-key.pem"
+    )
+    assert "AGORA_AUTH_PUBLIC_KEY_FILE" not in environment
+    assert environment["AGORA_AUTH_ISSUER"] == "http://127.0.0.1:8100/dev-idp"
+
+
 def test_repository_services_file_is_valid() -> None:
     services_file = Path(__file__).parents[2] / "deploy" / "local" / "services.toml"
     assert services_file.is_file()

@@ -1,6 +1,9 @@
 import asyncio
 
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+
+from agora.servicekit import ReadinessFailure, ServiceSettings, create_app
 
 from .probe_service import AppFactory, client_of, problem_of
 
@@ -89,3 +92,32 @@ async def test_readiness_checks_run_concurrently(make_app: AppFactory) -> None:
 
     assert response.status_code == 200
     assert started == 5
+
+
+async def test_upstream_checks_are_reported_without_making_the_service_unready(
+    settings: ServiceSettings, tracer_provider: TracerProvider
+) -> None:
+    async def not_ready() -> None:
+        raise ReadinessFailure("not ready (HTTP 503)")
+
+    app = create_app(
+        settings=settings,
+        readiness_checks={"db": passing},
+        upstream_checks={"profiles": passing, "search": not_ready, "feed": refusing},
+        tracer_provider=tracer_provider,
+    )
+
+    async with client_of(app) as client:
+        response = await client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"db": {"status": "ok"}},
+        "upstreams": {
+            "profiles": {"status": "ok"},
+            "search": {"status": "failed", "error": "not ready (HTTP 503)"},
+            "feed": {"status": "failed", "error": "ConnectionRefusedError"},
+        },
+    }
+    assert "s3cret" not in response.text

@@ -1,5 +1,6 @@
 """Bearer tokens are verified by every service: signature, algorithm, issuer, audience, expiry."""
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -16,7 +17,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import APIRouter
 
 from agora.servicekit import ServiceSettings, create_app
-from agora.servicekit.identity import CurrentIdentity, JwtVerifier
+from agora.servicekit.identity import (
+    CurrentIdentity,
+    IdentityProviderUnavailableError,
+    InvalidTokenError,
+    JwtVerifier,
+)
 from agora.testing.identity import TestIdentityProvider
 
 from .probe_service import client_of, problem_of
@@ -210,3 +216,126 @@ def test_the_test_identity_provider_signs_tokens_services_accept() -> None:
     )
     assert identity.person_id == "person-9"
     assert identity.roles == frozenset({"platform-admin"})
+
+
+class CountingJwks:
+    """A JWKS endpoint over real HTTP that counts its requests and can be switched off."""
+
+    def __init__(self, key: rsa.RSAPrivateKey) -> None:
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+        document = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]})
+        self.requests = 0
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                owner.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(document.encode())
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/jwks"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def counting_jwks(signing_key: rsa.RSAPrivateKey) -> Iterator[CountingJwks]:
+    server = CountingJwks(signing_key)
+    yield server
+    server.stop()
+
+
+async def test_async_verification_takes_keys_from_the_jwks_and_then_from_its_cache(
+    counting_jwks: CountingJwks, signing_key: rsa.RSAPrivateKey
+) -> None:
+    verifier = JwtVerifier(
+        issuer=ISSUER, audience=AUDIENCE, algorithms=["RS256"], jwks_url=counting_jwks.url
+    )
+
+    for _ in range(5):
+        identity = await verifier.verify_async(token(signing_key))
+        assert identity.person_id == "person-1"
+
+    assert counting_jwks.requests == 1
+
+
+async def test_unknown_key_ids_refresh_the_jwks_at_most_once_per_cooldown(
+    counting_jwks: CountingJwks, signing_key: rsa.RSAPrivateKey
+) -> None:
+    verifier = JwtVerifier(
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        algorithms=["RS256"],
+        jwks_url=counting_jwks.url,
+        jwks_refresh_cooldown_seconds=60,
+    )
+    await verifier.verify_async(token(signing_key))
+
+    for index in range(20):
+        with pytest.raises(InvalidTokenError, match="no signing key"):
+            await verifier.verify_async(token(signing_key, kid=f"made-up-{index}"))
+
+    assert counting_jwks.requests == 1
+
+
+async def test_tokens_that_cannot_pass_never_make_the_verifier_fetch_keys(
+    counting_jwks: CountingJwks, public_pem: str
+) -> None:
+    verifier = JwtVerifier(
+        issuer=ISSUER, audience=AUDIENCE, algorithms=["RS256"], jwks_url=counting_jwks.url
+    )
+    unsigned = jwt.encode(claims(), key="", algorithm="none", headers={"kid": "k1"})
+    hmac_token = jwt.encode(claims(), key="x" * 32, algorithm="HS256", headers={"kid": "k1"})
+
+    for bad in (unsigned, hmac_token, "not.a.jwt"):
+        with pytest.raises(InvalidTokenError):
+            await verifier.verify_async(bad)
+
+    assert counting_jwks.requests == 0
+
+
+async def test_the_last_keys_keep_verifying_while_the_provider_is_unreachable(
+    counting_jwks: CountingJwks, signing_key: rsa.RSAPrivateKey
+) -> None:
+    verifier = JwtVerifier(
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        algorithms=["RS256"],
+        jwks_url=counting_jwks.url,
+        jwks_cache_seconds=0.05,
+    )
+    await verifier.verify_async(token(signing_key))
+    counting_jwks.stop()
+    await asyncio.sleep(0.1)  # the cached set is now stale, and the provider is gone
+
+    identities = [await verifier.verify_async(token(signing_key)) for _ in range(3)]
+
+    assert {identity.person_id for identity in identities} == {"person-1"}
+
+
+async def test_a_provider_that_cannot_be_reached_makes_requests_a_503_not_a_401(
+    signing_key: rsa.RSAPrivateKey,
+) -> None:
+    gone = CountingJwks(signing_key)
+    gone.stop()
+    verifier = JwtVerifier(
+        issuer=ISSUER, audience=AUDIENCE, algorithms=["RS256"], jwks_url=gone.url
+    )
+
+    with pytest.raises(IdentityProviderUnavailableError):
+        await verifier.verify_async(token(signing_key))
+    async with client_of(whoami_app(verifier)) as client:
+        response = await client.get(
+            "/whoami", headers={"Authorization": f"Bearer {token(signing_key)}"}
+        )
+    assert response.status_code == 503
+    problem_of(response)

@@ -1,9 +1,11 @@
 """The local stack's development identity: a signing key whose tokens the local services trust.
 
 Production services verify tokens from the organisation's identity provider (JWKS). Locally
-there is none, so the stack keeps an RSA key pair in its run directory, hands the public half to
-every service (``AGORA_AUTH_PUBLIC_KEY_FILE``) and signs tokens for people on request
-(``agora-infra token``). Verification in the services is the production code path.
+the stack keeps an RSA key pair in its run directory, hands the public half to every service
+(``AGORA_AUTH_PUBLIC_KEY_FILE``) and signs tokens for people on request (``agora-infra token``).
+The gateway's development identity provider (``/dev-idp`` on port 8100, dev profile only) signs
+with the same key and publishes it as a JWKS, which the gateway verifies through like any
+provider's; both kinds of token carry the same issuer and key id, so each is accepted everywhere.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-DEV_ISSUER = "http://127.0.0.1/agora-dev-identity"
+DEV_ISSUER = "http://127.0.0.1:8100/dev-idp"
+"""The gateway's development identity provider (discovery at ``<issuer>/.well-known/...``)."""
 DEV_AUDIENCE = "agora"
 TOKEN_LIFETIME_SECONDS = 8 * 3600
 

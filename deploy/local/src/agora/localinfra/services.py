@@ -75,13 +75,23 @@ def service_program(
     # Prefer the project's virtualenv so `uvicorn …` means the locked version.
     venv_bin = str(Path(sys.executable).parent)
     argv[0] = shutil.which(argv[0], path=venv_bin) or argv[0]
+    auth = service_auth_environment(layout.identity_dir)
+    own = {
+        name: value.replace("{port}", str(service.port)).replace(
+            "{identity_dir}", str(layout.identity_dir)
+        )
+        for name, value in service.env.items()
+    }
+    if "AGORA_AUTH_JWKS_URL" in own:
+        # A service verifying through a JWKS (the gateway) takes its keys from there alone.
+        auth.pop("AGORA_AUTH_PUBLIC_KEY_FILE", None)
     environment = {
         "AGORA_KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap,
         "AGORA_MONGO_URL": endpoints.mongo_url,
         "AGORA_ELASTICSEARCH_URL": endpoints.elasticsearch_url,
         "AGORA_PORT": str(service.port),
-        **service_auth_environment(layout.identity_dir),
-        **service.env,
+        **auth,
+        **own,
     }
     return Program(
         name=service.name,

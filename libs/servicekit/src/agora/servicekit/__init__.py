@@ -1,7 +1,7 @@
 """Agora's service kit: settings, app factory, problems, health, metrics, logs and traces."""
 
 from agora.servicekit.app import ServiceLifespan, create_app
-from agora.servicekit.health import ReadinessCheck
+from agora.servicekit.health import ReadinessCheck, ReadinessFailure
 from agora.servicekit.models import ApiModel
 from agora.servicekit.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -20,6 +20,7 @@ __all__ = [
     "ProblemDetails",
     "ProblemRegistry",
     "ReadinessCheck",
+    "ReadinessFailure",
     "ServiceLifespan",
     "ServiceSettings",
     "create_app",

@@ -36,21 +36,28 @@ def create_app(
     settings: ServiceSettings,
     routers: Sequence[APIRouter] = (),
     readiness_checks: Mapping[str, ReadinessCheck] = _NO_READINESS_CHECKS,
+    upstream_checks: Mapping[str, ReadinessCheck] = _NO_READINESS_CHECKS,
     lifespan: ServiceLifespan | None = None,
     problems: ProblemRegistry | None = None,
     tracer_provider: TracerProvider | None = None,
     title: str | None = None,
     version: str = "0.1.0",
+    middleware: Sequence[Middleware] = (),
+    docs_url: str | None = "/docs",
+    openapi_url: str | None = "/openapi.json",
 ) -> FastAPI:
     """Build a service's FastAPI app with problem details, health, metrics, logs and tracing."""
     # Nothing connects here: the lifespan configures logging, installs the global tracer
     # provider (unless one is passed, as tests do: a process can install only one) and enters
     # the service's `lifespan`. A service's `problems` should extend default_problem_registry().
+    # `middleware` runs inside the kit's own (so its answers, e.g. a CORS preflight, still get
+    # a request id, security headers and metrics); `upstream_checks` are reported by /readyz
+    # without gating it.
     app = FastAPI(
         title=title if title is not None else settings.service_name,
         version=version,
-        docs_url="/docs",
-        openapi_url="/openapi.json",
+        docs_url=docs_url,
+        openapi_url=openapi_url,
         redoc_url=None,
         lifespan=_service_lifespan(
             settings=settings, lifespan=lifespan, own_tracing=tracer_provider is None
@@ -65,6 +72,7 @@ def create_app(
                 problems=problems if problems is not None else default_problem_registry(),
             ),
             Middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_request_body_bytes),
+            *middleware,
         ],
     )
     install_problem_handlers(app=app)
@@ -72,6 +80,7 @@ def create_app(
         health_router(
             readiness_checks=readiness_checks,
             timeout_seconds=settings.readiness_timeout_seconds,
+            upstream_checks=upstream_checks,
         )
     )
     app.include_router(metrics_router())

@@ -15,6 +15,11 @@ from agora.servicekit.problems import PROBLEM_TYPE_BASE, ProblemDetails, problem
 ReadinessCheck = Callable[[], Awaitable[None]]
 """Returns when the dependency it checks is usable; raises otherwise."""
 
+
+class ReadinessFailure(Exception):  # noqa: N818 - it is a reported outcome, not a crash
+    """Raised by a check whose message is safe to show in ``/readyz`` (e.g. "answered 503")."""
+
+
 NOT_READY_PROBLEM_TYPE = f"{PROBLEM_TYPE_BASE}not-ready"
 
 _logger = logging.getLogger(__name__)
@@ -44,12 +49,14 @@ class Readiness(BaseModel):
 
     status: Literal["ok"] = "ok"
     checks: dict[str, CheckResult]
+    upstreams: dict[str, CheckResult] | None = None
 
 
 class NotReadyProblem(ProblemDetails):
     """A 503 problem listing each readiness check's outcome."""
 
     checks: dict[str, CheckResult]
+    upstreams: dict[str, CheckResult] | None = None
 
 
 async def run_readiness_checks(
@@ -73,6 +80,9 @@ async def _run_check(*, name: str, check: ReadinessCheck, timeout_seconds: float
     except TimeoutError:
         _logger.warning("readiness check %r timed out after %s s", name, timeout_seconds)
         return CheckResult(status="failed", error=f"timed out after {timeout_seconds} s")
+    except ReadinessFailure as exc:
+        _logger.info("readiness check %r failed: %s", name, exc)
+        return CheckResult(status="failed", error=str(exc))
     except Exception as exc:
         # The message may hold hosts or credentials: it goes to the log, only the class is shown.
         _logger.warning("readiness check %r failed", name, exc_info=True)
@@ -81,10 +91,19 @@ async def _run_check(*, name: str, check: ReadinessCheck, timeout_seconds: float
 
 
 def health_router(
-    *, readiness_checks: Mapping[str, ReadinessCheck], timeout_seconds: float
+    *,
+    readiness_checks: Mapping[str, ReadinessCheck],
+    timeout_seconds: float,
+    upstream_checks: Mapping[str, ReadinessCheck] | None = None,
 ) -> APIRouter:
-    """Return a router serving `GET /healthz` and `GET /readyz` with the given checks."""
+    """Return a router serving `GET /healthz` and `GET /readyz` with the given checks.
+
+    `upstream_checks` (the services a gateway routes to) are reported under `upstreams` but
+    never make this process unready: one service down must not take the others' entry point
+    out of rotation.
+    """
     checks = dict(readiness_checks)
+    upstreams = dict(upstream_checks or {})
     router = APIRouter()
 
     @router.get("/healthz", include_in_schema=False)
@@ -93,11 +112,17 @@ def health_router(
 
     @router.get("/readyz", include_in_schema=False)
     async def readyz() -> Response:
-        results = await run_readiness_checks(checks=checks, timeout_seconds=timeout_seconds)
+        results, upstream_results = await asyncio.gather(
+            run_readiness_checks(checks=checks, timeout_seconds=timeout_seconds),
+            run_readiness_checks(checks=upstreams, timeout_seconds=timeout_seconds),
+        )
+        reported = upstream_results if upstreams else None
         failed = sorted(name for name, result in results.items() if result.status == "failed")
         if not failed:
             return JSONResponse(
-                Readiness(checks=results).model_dump(mode="json", exclude_none=True)
+                Readiness(checks=results, upstreams=reported).model_dump(
+                    mode="json", exclude_none=True
+                )
             )
         problem = NotReadyProblem(
             type=NOT_READY_PROBLEM_TYPE,
@@ -107,6 +132,7 @@ def health_router(
             instance="/readyz",
             request_id=current_request_id(),
             checks=results,
+            upstreams=reported,
         )
         return problem_response(problem=problem)
 

@@ -4,8 +4,17 @@ The gateway passes the caller's token through unchanged and every service verifi
 (defence in depth): no service trusts a bare user-id header. Verification follows the
 pitfalls of PyJWT: the algorithms come from configuration (asymmetric only), and ``exp``,
 ``iat``, ``iss``, ``aud`` and ``sub`` are required.
+
+Keys come either from one configured public key (the local stack's services) or from the
+identity provider's JWKS document (Keycloak, Entra ID, the gateway's development provider),
+fetched and cached by PyJWT's ``PyJWKClient``: a token naming an unknown ``kid`` refreshes the
+set at most once per cooldown, and while the provider cannot be reached the last set fetched
+keeps serving for a while.
 """
 
+import asyncio
+import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
@@ -16,6 +25,10 @@ from fastapi import Depends, HTTPException, Request, status
 from agora.servicekit.settings import ServiceSettings
 
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+STALE_JWKS_SECONDS = 3600
+"""How long the last fetched key set still verifies tokens while the provider is unreachable."""
+
+_logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,94 @@ class Identity:
 
 class InvalidTokenError(Exception):
     """A bearer token is missing, malformed, expired or not signed by the identity provider."""
+
+
+class IdentityProviderUnavailableError(Exception):
+    """The identity provider's keys cannot be fetched, so no token can be checked (HTTP 503)."""
+
+
+class JwksKeys:
+    """The signing keys of a JWKS document, fetched and cached by PyJWT's ``PyJWKClient``."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        cache_seconds: float = 300,
+        refresh_cooldown_seconds: float = 30,
+        timeout_seconds: float = 5,
+    ) -> None:
+        # cache_keys stays off: its LRU cache never expires, so a key the provider withdrew
+        # would be trusted for good. The key *set* is cached for `cache_seconds` instead.
+        self._client = jwt.PyJWKClient(
+            url,
+            cache_keys=False,
+            cache_jwk_set=True,
+            lifespan=cache_seconds,
+            timeout=timeout_seconds,
+            cooldown_duration=refresh_cooldown_seconds,
+            headers={"User-Agent": "agora-servicekit", "Accept": "application/json"},
+        )
+        self._cache_seconds = cache_seconds
+        self._retry_pause = max(refresh_cooldown_seconds, 1.0)
+        self._retry_after = 0.0
+        """After a failed fetch, the stale set serves without new attempts until then: a
+        provider that hangs must not make every request wait for the fetch timeout."""
+
+    def cached_key(self, kid: str) -> jwt.PyJWK | None:
+        """The key named ``kid`` if the cached set is fresh and holds it; never does I/O."""
+        cache = self._client.jwk_set_cache
+        key_set = cache.get() if cache is not None else None
+        if key_set is None:
+            return self._stale_key(kid) if time.monotonic() < self._retry_after else None
+        return _key_with_id(key_set, kid)
+
+    def signing_key(self, kid: str) -> jwt.PyJWK:
+        """The key named ``kid``, fetching the set when stale or when ``kid`` is unknown.
+
+        Blocks while it fetches: async code calls it through ``asyncio.to_thread``.
+        """
+        if time.monotonic() < self._retry_after:
+            stale = self._stale_key(kid)
+            if stale is None:
+                raise IdentityProviderUnavailableError(
+                    "the identity provider's keys cannot be fetched"
+                )
+            return stale
+        try:
+            return self._client.get_signing_key(kid)
+        except jwt.PyJWKClientConnectionError as error:
+            self._retry_after = time.monotonic() + self._retry_pause
+            stale = self._stale_key(kid)
+            if stale is not None:
+                _logger.warning("JWKS unreachable; verifying with the last fetched keys")
+                return stale
+            raise IdentityProviderUnavailableError(
+                "the identity provider's keys cannot be fetched"
+            ) from error
+        except jwt.PyJWKSetError as error:
+            raise IdentityProviderUnavailableError(
+                "the identity provider's key set holds no usable key"
+            ) from error
+        except jwt.PyJWKClientError as error:
+            raise InvalidTokenError(f"no signing key named {kid!r}") from error
+
+    def _stale_key(self, kid: str) -> jwt.PyJWK | None:
+        cache = self._client.jwk_set_cache
+        entry = cache.jwk_set_with_timestamp if cache is not None else None
+        if entry is None:
+            return None
+        age = time.monotonic() - entry.get_timestamp()
+        if age > self._cache_seconds + STALE_JWKS_SECONDS:
+            return None
+        return _key_with_id(entry.get_jwk_set(), kid)
+
+
+def _key_with_id(key_set: jwt.PyJWKSet, kid: str) -> jwt.PyJWK | None:
+    for key in key_set.keys:
+        if key.key_id == kid and key.public_key_use in ("sig", None):
+            return key
+    return None
 
 
 class TokenVerifier(Protocol):
@@ -56,6 +157,8 @@ class JwtVerifier:
         jwks_url: str | None = None,
         public_key_pem: str | None = None,
         leeway_seconds: int = 30,
+        jwks_cache_seconds: float = 300,
+        jwks_refresh_cooldown_seconds: float = 30,
     ) -> None:
         if (jwks_url is None) == (public_key_pem is None):
             raise ValueError("configure exactly one of a JWKS URL and a public key")
@@ -65,7 +168,11 @@ class JwtVerifier:
         self._roles_path = roles_claim.split(".")
         self._leeway = leeway_seconds
         self._jwks = (
-            jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5)
+            JwksKeys(
+                jwks_url,
+                cache_seconds=jwks_cache_seconds,
+                refresh_cooldown_seconds=jwks_refresh_cooldown_seconds,
+            )
             if jwks_url
             else None
         )
@@ -89,16 +196,49 @@ class JwtVerifier:
                 else None
             ),
             leeway_seconds=settings.auth_leeway_seconds,
+            jwks_cache_seconds=settings.auth_jwks_cache_seconds,
+            jwks_refresh_cooldown_seconds=settings.auth_jwks_refresh_cooldown_seconds,
         )
 
     def verify(self, token: str) -> Identity:
-        """Verify a compact JWT; any failure is an ``InvalidTokenError``."""
+        """Verify a compact JWT; any failure is an ``InvalidTokenError``.
+
+        With a JWKS URL this may fetch the key set and block meanwhile: FastAPI runs the sync
+        ``require_identity`` dependency in a worker thread; async code uses ``verify_async``.
+        """
+        kid = self._checked_key_id(token)
+        key: Any = self._public_key if self._jwks is None else self._jwks.signing_key(kid)
+        return self._decode(token, key)
+
+    async def verify_async(self, token: str) -> Identity:
+        """``verify`` for the event loop: a key set fetch, when needed, runs in a thread."""
+        kid = self._checked_key_id(token)
+        if self._jwks is None:
+            return self._decode(token, self._public_key)
+        key = self._jwks.cached_key(kid)
+        if key is None:
+            key = await asyncio.to_thread(self._jwks.signing_key, kid)
+        return self._decode(token, key)
+
+    def _checked_key_id(self, token: str) -> str:
+        # Refused before any key lookup, so `alg: none`, HMAC or garbage tokens never make
+        # the verifier fetch the provider's keys.
         try:
-            key: Any = (
-                self._jwks.get_signing_key_from_jwt(token).key
-                if self._jwks is not None
-                else self._public_key
-            )
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise InvalidTokenError(str(error)) from error
+        algorithm = header.get("alg")
+        if algorithm not in self._algorithms:
+            raise InvalidTokenError(f"the signature algorithm {algorithm!r} is not accepted")
+        kid = header.get("kid")
+        if self._jwks is not None and (not isinstance(kid, str) or not kid):
+            raise InvalidTokenError("the token names no signing key (kid)")
+        return kid if isinstance(kid, str) else ""
+
+    def _decode(self, token: str, key: Any) -> Identity:
+        try:
+            # A PyJWK key binds the algorithm: a token naming another one is refused even
+            # if that one is in the allow-list (no RSA/EC key confusion).
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key=key,
@@ -106,7 +246,7 @@ class JwtVerifier:
                 audience=self._audience,
                 issuer=self._issuer,
                 leeway=self._leeway,
-                options={"require": REQUIRED_CLAIMS},
+                options={"require": REQUIRED_CLAIMS, "enforce_minimum_key_length": True},
             )
         except jwt.PyJWTError as error:
             raise InvalidTokenError(str(error)) from error
@@ -132,18 +272,29 @@ def _unauthorized(reason: str) -> HTTPException:
     )
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header value, or None."""
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def require_identity(request: Request) -> Identity:
     """FastAPI dependency: the verified caller, or a 401 problem."""
     verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
     if verifier is None:
         raise RuntimeError("this service has no token verifier: set app.state.token_verifier")
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
         raise _unauthorized("a bearer token is required")
     try:
-        return verifier.verify(token.strip())
+        return verifier.verify(token)
     except InvalidTokenError as error:
         raise _unauthorized(f"the bearer token was refused: {error}") from None
+    except IdentityProviderUnavailableError as error:
+        raise HTTPException(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error)
+        ) from None
 
 
 CurrentIdentity = Annotated[Identity, Depends(require_identity)]

@@ -81,6 +81,16 @@ class ServiceSettings(BaseSettings):
         "for Keycloak).",
     )
     auth_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    auth_jwks_cache_seconds: float = Field(
+        default=300, gt=0, le=86400, description="How long a fetched JWKS is used as is."
+    )
+    auth_jwks_refresh_cooldown_seconds: float = Field(
+        default=30,
+        ge=0,
+        le=3600,
+        description="Least time between two refreshes forced by tokens naming an unknown key "
+        "(`kid`): a flood of made-up key ids cannot turn into a flood of JWKS requests.",
+    )
 
     @field_validator("mongo_url")
     @classmethod

@@ -1,0 +1,226 @@
+"""The gateway process: wires the HTTP client, verifier, limits, activity signal (bootstrap)."""
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from opentelemetry.trace import TracerProvider
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+
+from agora.eventsourcing import MongoEventStore, OutboxRelay
+from agora.eventsourcing.kafka import create_producer
+from agora.eventsourcing.lease import MongoLease
+from agora.eventsourcing.topics import TopicSpec, ensure_topics
+from agora.gateway import routes
+from agora.gateway.activity import ActivityRecorder, utc_now
+from agora.gateway.auth import Authenticator
+from agora.gateway.devidp import DevIdentityProvider, dev_idp_router
+from agora.gateway.openapi import OpenApiAggregator, docs_router
+from agora.gateway.ratelimit import IpRateLimitMiddleware, TokenBuckets
+from agora.gateway.readiness import service_readiness_check
+from agora.gateway.security import GatewaySecurityHeadersMiddleware
+from agora.gateway.settings import GatewaySettings
+from agora.gateway.upstream import METHODS, Forwarder, create_upstream_client, service_routes
+from agora.servicekit import ReadinessCheck, ServiceLifespan
+from agora.servicekit import create_app as create_service_app
+from agora.servicekit.identity import JwtVerifier
+from agora.servicekit.middleware import REQUEST_ID_HEADER
+from agora.servicekit.workers import Worker, running
+
+EVENT_SOURCE = "/agora/gateway"
+EVENT_TOPIC_PARTITIONS = 6
+CORS_ALLOWED_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "Accept-Language",
+    "Idempotency-Key",
+    "If-Match",
+    "If-None-Match",
+    "Last-Event-ID",
+    REQUEST_ID_HEADER,
+]
+CORS_EXPOSED_HEADERS = [REQUEST_ID_HEADER, "ETag", "Location", "Retry-After", "Link"]
+
+_logger = logging.getLogger(__name__)
+
+
+def create_app(
+    *,
+    settings: GatewaySettings,
+    tracer_provider: TracerProvider | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> FastAPI:
+    """The gateway app; its lifespan opens the client pool and the activity signal's store."""
+    service_route_map = service_routes(settings)
+    verifier = JwtVerifier.from_settings(settings)
+    # httpx logs every request it sends at INFO: one line per forwarded call, query included.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    def upstream_client() -> httpx.AsyncClient:
+        client: httpx.AsyncClient = app.state.upstream_client
+        return client
+
+    async def database_ready() -> None:
+        database: AsyncDatabase[dict[str, Any]] = app.state.database
+        await database.command("ping")
+
+    readiness_checks: dict[str, ReadinessCheck] = (
+        {"database": database_ready} if settings.activity_enabled else {}
+    )
+    middleware = [
+        Middleware(
+            IpRateLimitMiddleware,
+            buckets=TokenBuckets(
+                rate=settings.rate_limit_ip_per_second,
+                burst=settings.rate_limit_ip_burst,
+                max_keys=settings.rate_limit_tracked_keys,
+            ),
+        )
+    ]
+    if settings.cors_origins:
+        # Outside the rate limit, so a refused request still carries the CORS headers a
+        # browser needs to show the 429 to the front-end.
+        middleware.insert(
+            0,
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=METHODS,
+                allow_headers=CORS_ALLOWED_HEADERS,
+                expose_headers=CORS_EXPOSED_HEADERS,
+                allow_credentials=False,  # bearer tokens, never cookies
+                max_age=settings.cors_max_age_seconds,
+            ),
+        )
+    routers = [routes.router]
+    if settings.dev_idp_enabled:
+        routers.append(dev_idp_router(_dev_identity_provider(settings)))
+    app = create_service_app(
+        settings=settings,
+        routers=routers,
+        readiness_checks=readiness_checks,
+        upstream_checks={
+            name: service_readiness_check(upstream_client, route)
+            for name, route in service_route_map.items()
+        },
+        lifespan=_lifespan(settings=settings, verifier=verifier, clock=clock),
+        tracer_provider=tracer_provider,
+        title="Agora gateway",
+        middleware=middleware,
+        docs_url=None,
+        openapi_url=None,
+    )
+    # Outermost: the headers go on every answer, the kit's problems and services' alike.
+    app.add_middleware(
+        GatewaySecurityHeadersMiddleware, hsts_max_age_seconds=settings.hsts_max_age_seconds
+    )
+    app.include_router(docs_router(lambda: app.state.openapi))
+    return app
+
+
+def _dev_identity_provider(settings: GatewaySettings) -> DevIdentityProvider:
+    if settings.dev_idp_signing_key_file is None or settings.auth_issuer is None:
+        raise ValueError("the development identity provider needs a signing key and an issuer")
+    _logger.warning("the development identity provider is enabled: anyone can get tokens")
+    return DevIdentityProvider.from_file(
+        settings.dev_idp_signing_key_file,
+        key_id=settings.dev_idp_key_id,
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
+        lifetime=settings.dev_idp_token_lifetime_seconds,
+    )
+
+
+def _lifespan(
+    *, settings: GatewaySettings, verifier: JwtVerifier, clock: Callable[[], datetime]
+) -> ServiceLifespan:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        route_map = service_routes(settings)
+        async with create_upstream_client(settings) as client:
+            app.state.upstream_client = client
+            app.state.openapi = OpenApiAggregator(
+                client=client, routes=route_map, ttl_seconds=settings.openapi_cache_seconds
+            )
+            forwarder = Forwarder(
+                client=client, routes=route_map, max_body=settings.max_request_body_bytes
+            )
+            authenticator = Authenticator(verifier=verifier, service_roles=settings.service_roles)
+            person_limits = TokenBuckets(
+                rate=settings.rate_limit_person_per_second,
+                burst=settings.rate_limit_person_burst,
+                max_keys=settings.rate_limit_tracked_keys,
+            )
+            if not settings.activity_enabled:
+                app.state.gateway = routes.Gateway(
+                    authenticator=authenticator,
+                    forwarder=forwarder,
+                    person_limits=person_limits,
+                    activity=None,
+                )
+                yield
+                return
+            async with _activity_signal(settings=settings, app=app, clock=clock) as (
+                activity,
+                workers,
+            ):
+                app.state.gateway = routes.Gateway(
+                    authenticator=authenticator,
+                    forwarder=forwarder,
+                    person_limits=person_limits,
+                    activity=activity,
+                )
+                async with running(workers):
+                    try:
+                        yield
+                    finally:
+                        await activity.drain()
+
+    return lifespan
+
+
+@asynccontextmanager
+async def _activity_signal(
+    *, settings: GatewaySettings, app: FastAPI, clock: Callable[[], datetime]
+) -> AsyncIterator[tuple[ActivityRecorder, list[Worker]]]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongo_url.get_secret_value(), tz_aware=True
+    )
+    try:
+        database = client[settings.mongo_database]
+        app.state.database = database
+        store = MongoEventStore(database=database, source=EVENT_SOURCE)
+        await store.create_indexes()
+        await ensure_topics(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            topics=[TopicSpec(settings.events_topic, partitions=EVENT_TOPIC_PARTITIONS)],
+        )
+        producer = create_producer(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            client_id=f"{settings.service_name}-relay",
+        )
+        await producer.start()
+        try:
+            relay = OutboxRelay(
+                store=store,
+                producer=producer,
+                topic=settings.events_topic,
+                lease=MongoLease(
+                    database=database,
+                    name=f"relay:{settings.events_topic}",
+                    owner=OutboxRelay.owner_id(),
+                ),
+            )
+            yield ActivityRecorder(store=store, clock=clock), [relay]
+        finally:
+            await producer.stop()
+    finally:
+        await client.close()

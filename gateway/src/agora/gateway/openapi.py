@@ -1,0 +1,260 @@
+"""One OpenAPI document for the whole API, assembled from each service's own.
+
+Each service's ``/openapi.json`` is fetched (and reused for a short while); its paths are
+prefixed with ``/api/v1/<service>``, its components renamed ``<service>.<name>`` (every
+``$ref`` rewritten), its operation ids and tags prefixed, so two services may both have a
+``ProblemDetails`` schema or a ``list_items`` operation. A service that cannot be reached is
+listed as unavailable; the document still answers.
+"""
+
+import asyncio
+import copy
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from agora.gateway.upstream import ServiceRoute
+
+_logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+COMPONENT_SECTIONS = (
+    "schemas",
+    "responses",
+    "parameters",
+    "examples",
+    "requestBodies",
+    "headers",
+    "securitySchemes",
+    "links",
+    "callbacks",
+    "pathItems",
+)
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+BEARER_SCHEME = "bearerAuth"
+OPENAPI_FETCH_TIMEOUT_SECONDS = 3.0
+
+Document = dict[str, Any]
+
+
+def namespace_service_document(service: str, document: Document) -> Document:
+    """A service's document with its paths under ``/api/v1/<service>`` and names prefixed."""
+    renames = {
+        f"#/components/{section}/{name}": f"#/components/{section}/{service}.{name}"
+        for section in COMPONENT_SECTIONS
+        for name in document.get("components", {}).get(section, {})
+    }
+    rewritten = _rewrite_refs(copy.deepcopy(document), renames)
+    schemes = set(rewritten.get("components", {}).get("securitySchemes", {}))
+    components = {
+        section: {f"{service}.{name}": value for name, value in entries.items()}
+        for section, entries in rewritten.get("components", {}).items()
+        if section in COMPONENT_SECTIONS
+    }
+    paths: Document = {}
+    for path, item in rewritten.get("paths", {}).items():
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if not isinstance(operation, dict):
+                continue
+            if "operationId" in operation:
+                operation["operationId"] = f"{service}.{operation['operationId']}"
+            operation["tags"] = [f"{service}: {tag}" for tag in operation.get("tags", [])] or [
+                service
+            ]
+            if "security" in operation:
+                operation["security"] = [
+                    {
+                        (f"{service}.{name}" if name in schemes else name): scopes
+                        for name, scopes in requirement.items()
+                    }
+                    for requirement in operation["security"]
+                ]
+        paths[f"{API_PREFIX}/{service}{path}"] = item
+    tags = [
+        {**tag, "name": f"{service}: {tag['name']}"}
+        for tag in rewritten.get("tags", [])
+        if isinstance(tag, dict) and "name" in tag
+    ]
+    return {"paths": paths, "components": components, "tags": tags}
+
+
+def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                node[key] = _renamed_ref(value, renames)
+            else:
+                node[key] = _rewrite_refs(value, renames)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            node[index] = _rewrite_refs(value, renames)
+    return node
+
+
+def _renamed_ref(ref: str, renames: Mapping[str, str]) -> str:
+    # "#/components/schemas/Thing" or a pointer into it ("#/components/schemas/Thing/items").
+    parts = ref.split("/")
+    base = "/".join(parts[:4])
+    if base in renames:
+        return "/".join([renames[base], *parts[4:]])
+    return ref
+
+
+def merge_documents(
+    documents: Mapping[str, Document | None], *, title: str, version: str
+) -> Document:
+    """The aggregated document; services whose document is ``None`` are listed as unavailable."""
+    paths: Document = {}
+    components: dict[str, Document] = {
+        "securitySchemes": {
+            BEARER_SCHEME: {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "An OpenID Connect access token from the organisation's "
+                "identity provider.",
+            }
+        }
+    }
+    tags: list[Document] = []
+    status: Document = {}
+    for service in sorted(documents):
+        document = documents[service]
+        if document is None:
+            status[service] = {"status": "unavailable"}
+            continue
+        status[service] = {
+            "status": "available",
+            "version": document.get("info", {}).get("version"),
+        }
+        part = namespace_service_document(service, document)
+        paths.update(part["paths"])
+        for section, entries in part["components"].items():
+            components.setdefault(section, {}).update(entries)
+        tags.append({"name": service, "description": f"The {service} service."})
+        tags.extend(part["tags"])
+    unavailable = sorted(name for name, entry in status.items() if entry["status"] != "available")
+    description = (
+        "Every Agora service behind the gateway. Each path is "
+        f"`{API_PREFIX}/<service>/...`; every call needs a bearer token."
+    )
+    if unavailable:
+        description += f" Unavailable when this document was made: {', '.join(unavailable)}."
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version, "description": description},
+        "servers": [{"url": "/"}],
+        "security": [{BEARER_SCHEME: []}],
+        "paths": paths,
+        "components": components,
+        "tags": tags,
+        "x-agora-services": status,
+    }
+
+
+class OpenApiAggregator:
+    """Fetches the services' documents and keeps the merged one for ``ttl_seconds``."""
+
+    def __init__(
+        self,
+        *,
+        client: httpx.AsyncClient,
+        routes: Mapping[str, ServiceRoute],
+        ttl_seconds: float,
+        title: str = "Agora API",
+        version: str = "1",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._routes = dict(routes)
+        self._ttl = ttl_seconds
+        self._title = title
+        self._version = version
+        self._clock = clock
+        self._cached: tuple[float, Document] | None = None
+        self._lock = asyncio.Lock()
+
+    async def document(self) -> Document:
+        """The aggregated document, rebuilt at most once per ``ttl_seconds``."""
+        async with self._lock:  # one rebuild at a time; the others take its result
+            if self._cached is not None and self._clock() - self._cached[0] < self._ttl:
+                return self._cached[1]
+            names = sorted(self._routes)
+            fetched = await asyncio.gather(*(self._fetch(self._routes[n]) for n in names))
+            document = merge_documents(
+                dict(zip(names, fetched, strict=True)), title=self._title, version=self._version
+            )
+            self._cached = (self._clock(), document)
+            return document
+
+    async def _fetch(self, route: ServiceRoute) -> Document | None:
+        url = route.base_url.copy_with(
+            raw_path=route.base_url.raw_path.rstrip(b"/") + b"/openapi.json"
+        )
+        try:
+            response = await self._client.get(url, timeout=OPENAPI_FETCH_TIMEOUT_SECONDS)
+            response.raise_for_status()
+            document = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            _logger.info("no OpenAPI document from %s: %s", route.name, type(error).__name__)
+            return None
+        return document if isinstance(document, dict) else None
+
+
+SWAGGER_UI_VERSION = "5.17.14"
+SWAGGER_UI_CDN = f"https://cdn.jsdelivr.net/npm/swagger-ui-dist@{SWAGGER_UI_VERSION}"
+DOCS_PAGE = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Agora API</title>
+<link rel="stylesheet" href="{SWAGGER_UI_CDN}/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="{SWAGGER_UI_CDN}/swagger-ui-bundle.js"></script>
+<script src="/api/docs/init.js"></script>
+</body>
+</html>
+"""
+DOCS_SCRIPT = """window.ui = SwaggerUIBundle({
+  url: "/api/openapi.json",
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  persistAuthorization: false,
+});
+"""
+
+
+def docs_router(aggregator: Callable[[], OpenApiAggregator]) -> APIRouter:
+    """``/api/openapi.json`` and the Swagger UI page at ``/api/docs``.
+
+    ``aggregator()`` returns the lifespan's aggregator (it exists once the client pool does).
+    """
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/api/openapi.json")
+    async def openapi() -> Response:
+        return JSONResponse(
+            await aggregator().document(), headers={"Cache-Control": "public, max-age=30"}
+        )
+
+    @router.get("/api/docs")
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(DOCS_PAGE, headers={"Cache-Control": "public, max-age=300"})
+
+    @router.get("/api/docs/init.js")
+    async def docs_script() -> Response:
+        return Response(
+            DOCS_SCRIPT,
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    return router

@@ -1,0 +1,95 @@
+"""``/api/v1/<service>/<path>``: authenticate, limit, note the activity, forward."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from agora.gateway.activity import ActivityRecorder
+from agora.gateway.auth import Authenticator, Refusal
+from agora.gateway.problems import (
+    IDENTITY_PROVIDER_UNAVAILABLE_TYPE,
+    ROLE_REQUIRED_TYPE,
+    UNKNOWN_SERVICE_TYPE,
+    gateway_problem,
+    rate_limited,
+    unauthorized,
+)
+from agora.gateway.ratelimit import RATE_LIMITED, TokenBuckets
+from agora.gateway.upstream import METHODS, Forwarder
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gateway:
+    """What a routed request needs, built once per process by the app's lifespan."""
+
+    authenticator: Authenticator
+    forwarder: Forwarder
+    person_limits: TokenBuckets
+    activity: ActivityRecorder | None
+
+
+def _gateway(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+CurrentGateway = Annotated[Gateway, Depends(_gateway)]
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.api_route(API_PREFIX + "/{service}", methods=METHODS)
+@router.api_route(API_PREFIX + "/{service}/{path:path}", methods=METHODS)
+async def route_to_service(request: Request, service: str, gateway: CurrentGateway) -> Response:
+    """Forward an authenticated caller's request to ``service``."""
+    instance = request.url.path
+    caller = await gateway.authenticator.authenticate(request.headers.get("authorization"))
+    if isinstance(caller, Refusal):
+        if caller.status == 503:
+            return gateway_problem(
+                status=503,
+                type_uri=IDENTITY_PROVIDER_UNAVAILABLE_TYPE,
+                title="The identity provider is unavailable",
+                detail=caller.detail,
+                instance=instance,
+                headers={"Retry-After": "5"},
+            )
+        return unauthorized(detail=caller.detail, instance=instance)
+    wait = gateway.person_limits.take(caller.person_id)
+    if wait > 0:
+        RATE_LIMITED.labels("person").inc()
+        return rate_limited(
+            detail=f"At most {gateway.person_limits.rate:g} requests per second per person "
+            f"(bursts of {gateway.person_limits.burst}).",
+            instance=instance,
+            retry_after_seconds=wait,
+        )
+    route = gateway.forwarder.route(service)
+    prefix = f"{API_PREFIX}/{service}".encode()
+    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    if route is None or not raw_path.startswith(prefix):
+        return gateway_problem(
+            status=404,
+            type_uri=UNKNOWN_SERVICE_TYPE,
+            title="No such service",
+            detail=f"There is no service named {service!r}; the services are "
+            f"{', '.join(sorted(gateway.forwarder.services))}.",
+            instance=instance,
+        )
+    if not gateway.authenticator.may_use(caller, service):
+        roles = sorted(gateway.authenticator.required_roles(service))
+        return gateway_problem(
+            status=403,
+            type_uri=ROLE_REQUIRED_TYPE,
+            title="A platform role is required",
+            detail=f"The {service} service is open to the roles {', '.join(roles)} only.",
+            instance=instance,
+            service=service,
+        )
+    if gateway.activity is not None:
+        gateway.activity.seen(caller.person_id)
+    remainder = raw_path[len(prefix) :]
+    return await gateway.forwarder.forward(request, route=route, remainder=remainder)

@@ -1,0 +1,134 @@
+"""The gateway's settings (``AGORA_*`` environment variables; mappings and lists as JSON)."""
+
+import re
+from typing import Self
+
+from pydantic import AnyHttpUrl, Field, FilePath, field_validator, model_validator
+
+from agora.eventsourcing.topics import event_topic_name
+from agora.servicekit import ServiceSettings
+
+SERVICE_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
+ROLE_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+DEFAULT_SERVICES: dict[str, str] = {
+    "profiles": "http://127.0.0.1:8101",
+    "communities": "http://127.0.0.1:8102",
+    "feed": "http://127.0.0.1:8103",
+    "search": "http://127.0.0.1:8104",
+    "metrics": "http://127.0.0.1:8105",
+}
+
+
+class GatewaySettings(ServiceSettings):
+    """Service settings plus routing, timeouts, protection and the development provider."""
+
+    service_name: str = Field(default="gateway", pattern=r"^[a-z][a-z0-9-]{0,62}$")
+    port: int = Field(default=8100, ge=1, le=65535)
+    mongo_database: str = Field(default="agora_gateway", pattern=r"^[A-Za-z0-9_-]{1,63}$")
+
+    services: dict[str, AnyHttpUrl] = Field(
+        default_factory=lambda: {name: AnyHttpUrl(url) for name, url in DEFAULT_SERVICES.items()},
+        description="Base URL of each service: `/api/v1/<name>/<path>` goes to `<url>/<path>` "
+        '(`AGORA_SERVICES=\'{"profiles": "http://profiles:8000"}\'`).',
+    )
+    connect_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="Connecting to a service; then a 503."
+    )
+    read_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=600, description="Between two reads of a service's answer; a 504."
+    )
+    write_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    pool_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="Waiting for a pooled connection; then a 503."
+    )
+    max_upstream_connections: int = Field(default=200, ge=1, le=10_000)
+    max_keepalive_connections: int = Field(default=50, ge=0, le=10_000)
+
+    service_roles: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Platform roles of which a caller needs one to reach a service, e.g. "
+        '`{"metrics": ["analyst", "platform-admin"]}`; services not listed take any employee.',
+    )
+
+    rate_limit_person_per_second: float = Field(default=20.0, gt=0)
+    rate_limit_person_burst: int = Field(default=60, ge=1)
+    rate_limit_ip_per_second: float = Field(
+        default=200.0,
+        gt=0,
+        description="Generous: a whole office may share one address behind its NAT.",
+    )
+    rate_limit_ip_burst: int = Field(default=400, ge=1)
+    rate_limit_tracked_keys: int = Field(
+        default=100_000, ge=100, description="Buckets kept per limit (least recent dropped)."
+    )
+
+    cors_origins: tuple[str, ...] = Field(
+        default=(),
+        description="Front-end origins allowed to call the API from a browser "
+        "(`AGORA_CORS_ORIGINS='[\"https://agora.example.com\"]'`).",
+    )
+    cors_max_age_seconds: int = Field(default=600, ge=0, le=86400)
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
+
+    openapi_cache_seconds: float = Field(
+        default=30.0, ge=0, le=3600, description="How long the aggregated OpenAPI is reused."
+    )
+
+    activity_enabled: bool = Field(
+        default=True,
+        description="Record one `person_active` event per person per day (needs MongoDB and "
+        "Kafka); off, the gateway only routes.",
+    )
+    events_topic: str = Field(
+        default=event_topic_name("gateway"), pattern=r"^[A-Za-z0-9._-]{1,200}$"
+    )
+
+    dev_idp_enabled: bool = Field(
+        default=False,
+        description="Serve the development identity provider under /dev-idp (never in prod).",
+    )
+    dev_idp_signing_key_file: FilePath | None = Field(
+        default=None, description="The PEM private key the development provider signs with."
+    )
+    dev_idp_key_id: str = Field(default="agora-dev", pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    dev_idp_token_lifetime_seconds: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
+
+    @field_validator("services")
+    @classmethod
+    def _service_names_are_path_segments(
+        cls, value: dict[str, AnyHttpUrl]
+    ) -> dict[str, AnyHttpUrl]:
+        for name in value:
+            if not SERVICE_NAME.fullmatch(name):
+                raise ValueError(f"service name {name!r} must match {SERVICE_NAME.pattern}")
+        return value
+
+    @field_validator("service_roles")
+    @classmethod
+    def _roles_are_names(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for service, roles in value.items():
+            if not roles or not all(ROLE_NAME.fullmatch(role) for role in roles):
+                raise ValueError(f"service_roles[{service!r}] must list role names")
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_exact(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            # A wildcard would let any site read answers meant for the signed-in person.
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
+                raise ValueError(f"CORS origin {origin!r} must be scheme://host[:port]")
+        return value
+
+    @model_validator(mode="after")
+    def _dev_idp_is_explicit_and_never_in_production(self) -> Self:
+        if self.dev_idp_enabled:
+            if self.environment == "prod":
+                raise ValueError("the development identity provider cannot run in prod")
+            if self.dev_idp_signing_key_file is None:
+                raise ValueError("dev_idp_enabled needs dev_idp_signing_key_file")
+        unknown = sorted(set(self.service_roles) - set(self.services))
+        if unknown:
+            raise ValueError(f"service_roles names unknown services: {unknown}")
+        return self
