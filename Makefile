@@ -9,10 +9,11 @@ F ?=
 MYPY_PATHS := libs/*/src services/*/src gateway/src deploy/local/src tests $(if $(wildcard bench/*.py bench/*/*.py),bench)
 
 .DEFAULT_GOAL := help
-.PHONY: help deps install-infra up down status logs test lint typecheck bench
+.PHONY: help deps install-infra up down status logs test lint typecheck bench bench-feed
+.PHONY: k8s-check k8s-topics
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 deps: ## install uv if missing and sync the virtualenv (frozen when uv.lock exists)
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --user 'uv==0.13.9'
@@ -40,8 +41,17 @@ lint: deps ## ruff check and ruff format --check
 typecheck: deps ## mypy --strict over the libraries, local infra, tests and benchmarks
 	$(RUN) mypy $(MYPY_PATHS)
 
-test: lint typecheck ## lint, typecheck, then pytest (its fixtures install and start the test stack)
-	$(RUN) pytest
+test: lint typecheck k8s-check ## lint, typecheck, the Kubernetes checks, then pytest (its fixtures install and start the test stack)
+	$(RUN) pytest --ignore=tests/k8s
 
 bench: deps ## run the benchmarks
 	$(RUN) python -m bench
+
+bench-feed: deps ## run the feed benchmark (a generated organisation; about half an hour)
+	$(RUN) python -m bench.feed
+
+k8s-check: deps ## render every deploy/k8s overlay (kustomize, built once with Go), validate it offline, lint the Dockerfiles, check the policies
+	$(RUN) pytest tests/k8s -q -p no:cacheprovider
+
+k8s-topics: deps ## regenerate deploy/k8s/base/kafka/topics.yaml from agora.eventsourcing.topics
+	$(RUN) python -m agora.eventsourcing.k8s_topics --output deploy/k8s/base/kafka/topics.yaml

@@ -33,7 +33,7 @@ def machine_facts() -> MachineFacts:
     return MachineFacts(
         cpu_model=_cpu_model(),
         cores=os.cpu_count() or 0,
-        usable_cores=_ranges(sorted(os.sched_getaffinity(0))),
+        usable_cores=cpu_ranges(sorted(os.sched_getaffinity(0))),
         memory_gib=round(_memory_kib() / 1024 / 1024, 1),
         python=platform.python_version(),
         aiokafka=version("aiokafka"),
@@ -77,7 +77,7 @@ def _memory_kib() -> int:
     return 0
 
 
-def _ranges(cpus: list[int]) -> str:
+def cpu_ranges(cpus: list[int]) -> str:
     """``[0, 1, 2, 5]`` → ``0-2,5``."""
     parts: list[str] = []
     start = previous = None

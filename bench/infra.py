@@ -122,18 +122,29 @@ async def clean_up(
     *, endpoints: BenchEndpoints, names: RunNames, client: AsyncMongoClient[dict[str, Any]]
 ) -> None:
     """Drop the run's database and delete its topics; failures are reported, not raised."""
+    await drop_run(endpoints=endpoints, database=names.database, topics=names.topics, client=client)
+
+
+async def drop_run(
+    *,
+    endpoints: BenchEndpoints,
+    database: str,
+    topics: list[str],
+    client: AsyncMongoClient[dict[str, Any]],
+) -> None:
+    """Drop a database and delete topics; failures are reported, not raised."""
     try:
-        await client.drop_database(names.database)
+        await client.drop_database(database)
     except Exception as error:
-        _report(f"could not drop database {names.database}: {error!r}")
+        _report(f"could not drop database {database}: {error!r}")
     admin = AIOKafkaAdminClient(bootstrap_servers=endpoints.kafka_bootstrap)
     try:
         await admin.start()
         existing = set(await admin.list_topics())
-        doomed = [topic for topic in names.topics if topic in existing]
+        doomed = [topic for topic in topics if topic in existing]
         if doomed:
             await admin.delete_topics(doomed)
     except Exception as error:
-        _report(f"could not delete topics {names.topics}: {error!r}")
+        _report(f"could not delete topics {topics}: {error!r}")
     finally:
         await admin.close()

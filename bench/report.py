@@ -143,7 +143,7 @@ def render(results: BenchResults) -> str:
         _latency_row("  append stored (store: version read + insert)", lat.append),
         _latency_row("  stored → Kafka ack (relay poll, send, ack)", lat.publish),
         _latency_row("  Kafka ack → applied (fetch, apply_once, commit)", lat.deliver_apply),
-        f"  largest event-loop lag before an append started: {_ms(lat.max_schedule_lag_ms)} ms;"
+        f"  largest event-loop lag before an append started: {ms(lat.max_schedule_lag_ms)} ms;"
         f" appends retried after a ConcurrencyError: {lat.conflicts}",
         *(
             [
@@ -155,14 +155,14 @@ def render(results: BenchResults) -> str:
             else []
         ),
         "",
-        *_cpu_lines(results.cpu),
+        *cpu_lines(results.cpu),
         "",
         "Goals",
         f"  throughput: ours {tp.events_per_second:,.0f}/s ÷ {baseline_name} "
         f"{baseline_rate:,.0f}/s = {results.throughput_ratio:.2f}   "
-        f"(goal ≥ {THROUGHPUT_GOAL}: {_verdict(results.throughput_ratio >= THROUGHPUT_GOAL)})",
-        f"  latency:    p99 end to end {_ms(lat.end_to_end.p99)} ms   "
-        f"(goal < {P99_GOAL_MS:g} ms: {_verdict(lat.end_to_end.p99 < P99_GOAL_MS)})",
+        f"(goal ≥ {THROUGHPUT_GOAL}: {verdict(results.throughput_ratio >= THROUGHPUT_GOAL)})",
+        f"  latency:    p99 end to end {ms(lat.end_to_end.p99)} ms   "
+        f"(goal < {P99_GOAL_MS:g} ms: {verdict(lat.end_to_end.p99 < P99_GOAL_MS)})",
         f"  read model: {results.verification.posts_counted} posts counted for "
         f"{results.verification.applied_events} applied events, warm-up included "
         f"({'each applied exactly once' if results.verification.exact else 'MISMATCH'})",
@@ -254,16 +254,16 @@ def _latency_header() -> str:
 
 def _latency_row(name: str, values: Distribution) -> str:
     cells = " ".join(
-        f"{_ms(value):>8}" for value in (values.p50, values.p95, values.p99, values.max)
+        f"{ms(value):>8}" for value in (values.p50, values.p95, values.p99, values.max)
     )
     return f"{name:<54} {cells}"
 
 
-def _ms(value: float) -> str:
+def ms(value: float) -> str:
     return f"{value:.1f}" if math.isfinite(value) else "inf"
 
 
-def _cpu_lines(phases: Mapping[str, CpuUsage]) -> list[str]:
+def cpu_lines(phases: Mapping[str, CpuUsage]) -> list[str]:
     names = sorted({name for usage in phases.values() for name in usage.cpu_seconds})
     if not names:
         return ["CPU per process: not measurable here (servers not local, or no /proc)"]
@@ -283,5 +283,5 @@ def _cpu_lines(phases: Mapping[str, CpuUsage]) -> list[str]:
     return lines
 
 
-def _verdict(met: bool) -> str:
+def verdict(met: bool) -> str:
     return "MET" if met else "NOT MET"

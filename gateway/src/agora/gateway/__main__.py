@@ -7,7 +7,13 @@ from agora.servicekit import run
 
 def main() -> None:
     """Serve until stopped."""
-    run(app_factory=create_app, settings=GatewaySettings())
+    settings = GatewaySettings()
+    # Live-update streams never end by themselves: without a bound, a stop would wait on them.
+    run(
+        app_factory=create_app,
+        settings=settings,
+        graceful_shutdown_seconds=settings.shutdown_grace_seconds,
+    )
 
 
 if __name__ == "__main__":

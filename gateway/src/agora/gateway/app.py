@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -18,16 +18,24 @@ from agora.eventsourcing import MongoEventStore, OutboxRelay
 from agora.eventsourcing.kafka import create_producer
 from agora.eventsourcing.lease import MongoLease
 from agora.eventsourcing.topics import TopicSpec, ensure_topics
-from agora.gateway import routes
+from agora.gateway import routes, stream
 from agora.gateway.activity import ActivityRecorder, utc_now
 from agora.gateway.auth import Authenticator
 from agora.gateway.devidp import DevIdentityProvider, dev_idp_router
+from agora.gateway.live import LiveHub, LiveLimits
+from agora.gateway.livefeed import FeedChecker, FeedEventConsumer
 from agora.gateway.openapi import OpenApiAggregator, docs_router
 from agora.gateway.ratelimit import IpRateLimitMiddleware, TokenBuckets
 from agora.gateway.readiness import service_readiness_check
 from agora.gateway.security import GatewaySecurityHeadersMiddleware
 from agora.gateway.settings import GatewaySettings
-from agora.gateway.upstream import METHODS, Forwarder, create_upstream_client, service_routes
+from agora.gateway.upstream import (
+    METHODS,
+    Forwarder,
+    ServiceRoute,
+    create_upstream_client,
+    service_routes,
+)
 from agora.servicekit import ReadinessCheck, ServiceLifespan
 from agora.servicekit import create_app as create_service_app
 from agora.servicekit.identity import JwtVerifier
@@ -100,7 +108,7 @@ def create_app(
                 max_age=settings.cors_max_age_seconds,
             ),
         )
-    routers = [routes.router]
+    routers = [stream.router, routes.router]  # the stream first: it is under /api/v1 too
     if settings.dev_idp_enabled:
         routers.append(dev_idp_router(_dev_identity_provider(settings)))
     app = create_service_app(
@@ -159,32 +167,68 @@ def _lifespan(
                 burst=settings.rate_limit_person_burst,
                 max_keys=settings.rate_limit_tracked_keys,
             )
-            if not settings.activity_enabled:
-                app.state.gateway = routes.Gateway(
-                    authenticator=authenticator,
-                    forwarder=forwarder,
-                    person_limits=person_limits,
-                    activity=None,
+            live = _live_hub(settings, client, route_map)
+            workers: list[Worker] = []
+            if live is not None:
+                consumer = FeedEventConsumer(
+                    bootstrap_servers=settings.kafka_bootstrap_servers,
+                    topic=settings.live_feed_topic,
+                    hub=live,
+                    client_id=f"{settings.service_name}-live",
                 )
-                yield
-                return
-            async with _activity_signal(settings=settings, app=app, clock=clock) as (
-                activity,
-                workers,
-            ):
+                app.state.live_consumer = consumer
+                workers.append(consumer)
+            async with AsyncExitStack() as stack:
+                activity: ActivityRecorder | None = None
+                if settings.activity_enabled:
+                    activity, activity_workers = await stack.enter_async_context(
+                        _activity_signal(settings=settings, app=app, clock=clock)
+                    )
+                    workers.extend(activity_workers)
                 app.state.gateway = routes.Gateway(
                     authenticator=authenticator,
                     forwarder=forwarder,
                     person_limits=person_limits,
                     activity=activity,
+                    live=live,
                 )
                 async with running(workers):
                     try:
                         yield
                     finally:
-                        await activity.drain()
+                        if activity is not None:
+                            await activity.drain()
+                        if live is not None:
+                            await live.aclose()
 
     return lifespan
+
+
+def _live_hub(
+    settings: GatewaySettings, client: httpx.AsyncClient, route_map: dict[str, ServiceRoute]
+) -> LiveHub | None:
+    feed = route_map.get(settings.live_feed_service)
+    if not settings.live_enabled or feed is None:
+        return None
+    checker = FeedChecker(
+        client=client,
+        base_url=feed.base_url,
+        concurrency=settings.live_check_concurrency,
+        timeout_seconds=settings.live_check_timeout_seconds,
+    )
+    return LiveHub(
+        checks=checker,
+        limits=LiveLimits(
+            max_streams_per_person=settings.live_max_streams_per_person,
+            max_streams=settings.live_max_streams,
+            replay_signals=settings.live_replay_signals,
+            replay_seconds=settings.live_replay_seconds,
+            reconnect_grace_seconds=settings.live_reconnect_grace_seconds,
+            check_delays=settings.live_check_delays_seconds,
+            check_min_interval=settings.live_check_min_interval_seconds,
+            heartbeat_seconds=settings.live_heartbeat_seconds,
+        ),
+    )
 
 
 @asynccontextmanager

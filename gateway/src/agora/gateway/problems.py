@@ -17,6 +17,8 @@ INVALID_TOKEN_TYPE = f"{GATEWAY_PROBLEM_BASE}invalid-token"
 ROLE_REQUIRED_TYPE = f"{GATEWAY_PROBLEM_BASE}role-required"
 IDENTITY_PROVIDER_UNAVAILABLE_TYPE = f"{GATEWAY_PROBLEM_BASE}identity-provider-unavailable"
 INVALID_PATH_TYPE = f"{GATEWAY_PROBLEM_BASE}invalid-path"
+LIVE_UPDATES_OFF_TYPE = f"{GATEWAY_PROBLEM_BASE}live-updates-off"
+TOO_MANY_STREAMS_TYPE = f"{GATEWAY_PROBLEM_BASE}too-many-streams"
 
 
 class ServiceProblem(ProblemDetails):

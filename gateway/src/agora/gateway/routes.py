@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from agora.gateway.activity import ActivityRecorder
 from agora.gateway.auth import Authenticator, Refusal
+from agora.gateway.live import LiveHub
 from agora.gateway.problems import (
     IDENTITY_PROVIDER_UNAVAILABLE_TYPE,
     ROLE_REQUIRED_TYPE,
@@ -17,6 +18,7 @@ from agora.gateway.problems import (
 )
 from agora.gateway.ratelimit import RATE_LIMITED, TokenBuckets
 from agora.gateway.upstream import METHODS, Forwarder
+from agora.servicekit.identity import Identity
 
 API_PREFIX = "/api/v1"
 
@@ -29,6 +31,8 @@ class Gateway:
     forwarder: Forwarder
     person_limits: TokenBuckets
     activity: ActivityRecorder | None
+    live: LiveHub | None = None
+    """Live updates (``GET /api/v1/stream``); ``None`` when they are off."""
 
 
 def _gateway(request: Request) -> Gateway:
@@ -41,10 +45,8 @@ CurrentGateway = Annotated[Gateway, Depends(_gateway)]
 router = APIRouter(include_in_schema=False)
 
 
-@router.api_route(API_PREFIX + "/{service}", methods=METHODS)
-@router.api_route(API_PREFIX + "/{service}/{path:path}", methods=METHODS)
-async def route_to_service(request: Request, service: str, gateway: CurrentGateway) -> Response:
-    """Forward an authenticated caller's request to ``service``."""
+async def admit(request: Request, gateway: Gateway) -> Identity | Response:
+    """The authenticated caller within their rate limit, or the problem answering them."""
     instance = request.url.path
     caller = await gateway.authenticator.authenticate(request.headers.get("authorization"))
     if isinstance(caller, Refusal):
@@ -67,6 +69,17 @@ async def route_to_service(request: Request, service: str, gateway: CurrentGatew
             instance=instance,
             retry_after_seconds=wait,
         )
+    return caller
+
+
+@router.api_route(API_PREFIX + "/{service}", methods=METHODS)
+@router.api_route(API_PREFIX + "/{service}/{path:path}", methods=METHODS)
+async def route_to_service(request: Request, service: str, gateway: CurrentGateway) -> Response:
+    """Forward an authenticated caller's request to ``service``."""
+    instance = request.url.path
+    caller = await admit(request, gateway)
+    if isinstance(caller, Response):
+        return caller
     route = gateway.forwarder.route(service)
     prefix = f"{API_PREFIX}/{service}".encode()
     raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()

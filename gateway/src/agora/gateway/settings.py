@@ -10,6 +10,8 @@ from agora.servicekit import ServiceSettings
 
 SERVICE_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
 ROLE_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+RESERVED_SERVICE_NAMES = frozenset({"stream"})
+"""Paths under `/api/v1` the gateway answers itself (live updates)."""
 
 DEFAULT_SERVICES: dict[str, str] = {
     "profiles": "http://127.0.0.1:8101",
@@ -84,6 +86,62 @@ class GatewaySettings(ServiceSettings):
         default=event_topic_name("gateway"), pattern=r"^[A-Za-z0-9._-]{1,200}$"
     )
 
+    live_enabled: bool = Field(
+        default=True,
+        description="Serve live updates at `GET /api/v1/stream` (needs Kafka and the feed "
+        "service named by `live_feed_service`; without that service they are off).",
+    )
+    live_feed_service: str = Field(
+        default="feed", description="The service live updates check visibility with."
+    )
+    live_feed_topic: str = Field(
+        default=event_topic_name("feed"), pattern=r"^[A-Za-z0-9._-]{1,200}$"
+    )
+    live_max_streams_per_person: int = Field(default=5, ge=1, le=100)
+    live_max_streams: int = Field(
+        default=10_000, ge=1, description="Open streams in this process; then a 503."
+    )
+    live_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    live_replay_signals: int = Field(
+        default=100, ge=0, le=10_000, description="Signals kept per person for reconnects."
+    )
+    live_replay_seconds: float = Field(
+        default=600.0, ge=0, le=86_400, description="How long a kept signal can be replayed."
+    )
+    live_reconnect_grace_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="After a person's last stream closed, signals are still prepared (with "
+        "the last token) for this long, so a reconnect with `Last-Event-ID` misses nothing.",
+    )
+    live_check_delays_seconds: tuple[float, ...] = Field(
+        default=(0.3, 0.7, 1.5, 2.5),
+        min_length=1,
+        max_length=10,
+        description="Waits before each check with the feed (its projection applies an event "
+        "shortly after the gateway sees it); a post not found after the last one gets no "
+        "signal.",
+    )
+    live_check_min_interval_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="Between two checks of one kind for one person: while events keep coming, "
+        "a connected person costs the feed at most one request per kind per interval.",
+    )
+    live_check_concurrency: int = Field(
+        default=32, ge=1, le=1000, description="Checks in flight to the feed at once."
+    )
+    live_check_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    shutdown_grace_seconds: int = Field(
+        default=10,
+        ge=1,
+        le=600,
+        description="On SIGTERM, open answers (live streams) get this long before they are "
+        "cut; clients then reconnect elsewhere.",
+    )
+
     dev_idp_enabled: bool = Field(
         default=False,
         description="Serve the development identity provider under /dev-idp (never in prod).",
@@ -102,6 +160,15 @@ class GatewaySettings(ServiceSettings):
         for name in value:
             if not SERVICE_NAME.fullmatch(name):
                 raise ValueError(f"service name {name!r} must match {SERVICE_NAME.pattern}")
+            if name in RESERVED_SERVICE_NAMES:
+                raise ValueError(f"{name!r} is the gateway's own path, not a service name")
+        return value
+
+    @field_validator("live_check_delays_seconds")
+    @classmethod
+    def _delays_are_positive(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if not all(0 < delay <= 60 for delay in value):
+            raise ValueError("each check delay must be over 0 and at most 60 seconds")
         return value
 
     @field_validator("service_roles")

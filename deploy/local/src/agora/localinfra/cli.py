@@ -9,12 +9,17 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from agora.localinfra import demo
 from agora.localinfra.errors import ComponentError, InfraError
 from agora.localinfra.identity import sign_token
 from agora.localinfra.install import install
-from agora.localinfra.paths import tail_lines
+from agora.localinfra.paths import deploy_dir, tail_lines
 from agora.localinfra.profiles import PROFILE_NAMES
+from agora.localinfra.services import load_services
 from agora.localinfra.stack import ComponentStatus, LocalStack
+from agora.localinfra.welcome import getting_started
+
+DEMO_PROFILE = "dev"
 
 
 def _report(message: str) -> None:
@@ -44,7 +49,7 @@ def _print_table(statuses: Sequence[ComponentStatus]) -> None:
             print(f"{status.name}: {status.problem}")
 
 
-def _up(stack: LocalStack, timeout: float) -> int:
+def _up(stack: LocalStack, timeout: float, load_demo: bool) -> int:
     started = time.monotonic()
     try:
         stack.start(timeout=timeout)
@@ -53,6 +58,24 @@ def _up(stack: LocalStack, timeout: float) -> int:
         return 1
     _report(f"{stack.profile.name} stack ready in {time.monotonic() - started:.1f}s")
     _print_table(stack.status())
+    if stack.profile.run_services:
+        welcome = getting_started(load_services(deploy_dir() / "services.toml"))
+        if welcome is not None:
+            print(welcome, flush=True)
+    if load_demo and stack.profile.name == DEMO_PROFILE:
+        return _demo(stack, demo.CONCURRENCY, 1.0)
+    return 0
+
+
+def _demo(stack: LocalStack, concurrency: int, scale: float) -> int:
+    if stack.profile.name != DEMO_PROFILE:
+        raise InfraError(f"the demo organisation is loaded into the {DEMO_PROFILE} stack only")
+    try:
+        summary = demo.run_demo(stack.layout.root, _report, concurrency=concurrency, scale=scale)
+    except InfraError as error:
+        _report(f"{error}\nthe stack is up; `agora-infra demo` resumes loading the demo")
+        return 1
+    print(demo.try_it(summary, demo.gateway_url()))
     return 0
 
 
@@ -85,6 +108,23 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("install", help="install the components into the cache")
     up = commands.add_parser("up", parents=[profile], help="start and wait until ready")
     up.add_argument("--timeout", type=float, default=300.0, help="seconds to wait (300)")
+    up.add_argument(
+        "--no-demo", action="store_true", help="do not load the demo organisation (dev profile)"
+    )
+    loader = commands.add_parser(
+        "demo",
+        parents=[profile],
+        help="load the demo organisation into the running dev stack (resumes; once only)",
+    )
+    loader.add_argument(
+        "--concurrency", type=int, default=demo.CONCURRENCY, help="requests in flight (8)"
+    )
+    loader.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="amount of content (1.0); a resumed load keeps the first run's",
+    )
     commands.add_parser("down", parents=[profile], help="stop supervisord and everything it runs")
     commands.add_parser("status", parents=[profile], help="show state; exit 1 if unhealthy")
     logs = commands.add_parser("logs", parents=[profile], help="show or follow logs")
@@ -95,11 +135,18 @@ def _parser() -> argparse.ArgumentParser:
         "token", parents=[profile], help="print a bearer token the local services accept"
     )
     token.add_argument("person", help="the person id (the token's subject)")
+    token.add_argument(
+        "--demo",
+        action="store_true",
+        help="PERSON names a demo person (elodie.lefevre) of the loaded demo organisation",
+    )
     token.add_argument("--role", action="append", default=[], help="a platform role (repeatable)")
     return parser
 
 
-def _token(stack: LocalStack, person: str, roles: list[str]) -> int:
+def _token(stack: LocalStack, person: str, roles: list[str], demo_person: bool) -> int:
+    if demo_person:
+        person = demo.demo_person_id(stack.layout.root, person)
     print(sign_token(stack.layout.identity_dir, person, roles))
     return 0
 
@@ -127,11 +174,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _install()
         stack = LocalStack(args.profile, report=_report)
         handlers: dict[str, Callable[[], int]] = {
-            "up": lambda: _up(stack, args.timeout),
+            "up": lambda: _up(stack, args.timeout, not args.no_demo),
+            "demo": lambda: _demo(stack, args.concurrency, args.scale),
             "down": lambda: _down(stack),
             "status": lambda: _status(stack),
             "logs": lambda: _logs(stack, args.component, args.follow, args.lines),
-            "token": lambda: _token(stack, args.person, args.role),
+            "token": lambda: _token(stack, args.person, args.role, args.demo),
         }
         return handlers[args.command]()
     except InfraError as error:

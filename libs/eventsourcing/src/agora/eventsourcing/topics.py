@@ -2,19 +2,41 @@
 
 Event topics keep their events forever (``retention.ms=-1``): they are the public history that
 integrators and rebuilt projections replay from. Every service's topics, and the Kubernetes
-``KafkaTopic`` resources, are derived from ``TopicSpec`` values made here.
+``KafkaTopic`` resources (``python -m agora.eventsourcing.k8s_topics``), are derived from
+``TopicSpec`` values made here; ``platform_topics()`` lists all of them.
+
+Replication is a property of the cluster, not of a topic: ``ensure_topics`` takes it from
+``AGORA_KAFKA_REPLICATION_FACTOR`` and ``AGORA_KAFKA_MIN_INSYNC_REPLICAS`` (1 and 1 when unset,
+as on the local single broker; 3 and 2 on the production cluster), so a service, a projection's
+dead-letter topic and a rebuild job all create topics the same way wherever they run.
 """
 
 import contextlib
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 from aiokafka.structs import TopicPartition
 
 INFINITE_RETENTION_MS = -1
 DEAD_LETTER_RETENTION_MS = 30 * 24 * 3600 * 1000
+EVENT_TOPIC_PARTITIONS = 6
+"""Partitions of every event topic: the most consumers one projection's group can use."""
+CARDS_TOPIC = "agora.profiles.cards"
+CARDS_MAX_COMPACTION_LAG_MS = 24 * 3600 * 1000
+
+REPLICATION_FACTOR_VARIABLE = "AGORA_KAFKA_REPLICATION_FACTOR"
+MIN_INSYNC_REPLICAS_VARIABLE = "AGORA_KAFKA_MIN_INSYNC_REPLICAS"
+PRODUCTION_REPLICATION_FACTOR = 3
+PRODUCTION_MIN_INSYNC_REPLICAS = 2
+
+EVENT_PUBLISHERS = ("profiles", "communities", "feed", "gateway")
+"""Services that publish an event topic (``agora.<service>.events``)."""
+PROJECTIONS = ("profiles_people", "profiles_cards", "communities_directory", "feed")
+"""Every projection (consumer) the services run, by name: each has a dead-letter topic."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +68,7 @@ def dead_letter_topic_name(consumer: str) -> str:
     return f"agora.deadletter.{consumer}"
 
 
-def event_topic(service: str, *, partitions: int = 6) -> TopicSpec:
+def event_topic(service: str, *, partitions: int = EVENT_TOPIC_PARTITIONS) -> TopicSpec:
     """The event topic of a service."""
     return TopicSpec(name=event_topic_name(service), partitions=partitions)
 
@@ -60,14 +82,68 @@ def dead_letter_topic(consumer: str) -> TopicSpec:
     )
 
 
+def cards_topic() -> TopicSpec:
+    """The profiles service's public person cards: compacted, so each person's newest stays."""
+    return TopicSpec(
+        name=CARDS_TOPIC,
+        partitions=EVENT_TOPIC_PARTITIONS,
+        extra_config={
+            "cleanup.policy": "compact",
+            "max.compaction.lag.ms": str(CARDS_MAX_COMPACTION_LAG_MS),
+        },
+    )
+
+
+def platform_topics() -> tuple[TopicSpec, ...]:
+    """Every topic of the platform, by name: what a cluster's topic resources are made from.
+
+    A topic a service creates must appear here with the same settings (a test compares each
+    service's own specs with this list), or a production cluster would not manage it.
+    """
+    topics = [
+        *(event_topic(service) for service in EVENT_PUBLISHERS),
+        cards_topic(),
+        *(dead_letter_topic(projection) for projection in PROJECTIONS),
+    ]
+    return tuple(sorted(topics, key=lambda spec: spec.name))
+
+
+@dataclass(frozen=True)
+class TopicReplication:
+    """How many copies of each partition the cluster keeps, and how many must acknowledge."""
+
+    replication_factor: int = 1
+    min_insync_replicas: int = 1
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_insync_replicas <= self.replication_factor:
+            raise ValueError("need 1 <= min_insync_replicas <= replication_factor")
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "TopicReplication":
+        """The replication the environment names (1 and 1 when it names none)."""
+        return cls(
+            replication_factor=int(environ.get(REPLICATION_FACTOR_VARIABLE, "1")),
+            min_insync_replicas=int(environ.get(MIN_INSYNC_REPLICAS_VARIABLE, "1")),
+        )
+
+
 async def ensure_topics(
     *,
     bootstrap_servers: str,
     topics: Iterable[TopicSpec],
-    replication_factor: int = 1,
-    min_insync_replicas: int = 1,
+    replication_factor: int | None = None,
+    min_insync_replicas: int | None = None,
 ) -> None:
-    """Create the topics that do not exist yet (idempotent; existing ones are left as they are)."""
+    """Create the topics that do not exist yet (idempotent; existing ones are left as they are).
+
+    Replication not given here comes from the environment (``TopicReplication``).
+    """
+    configured = TopicReplication.from_environment()
+    replication = TopicReplication(
+        replication_factor=replication_factor or configured.replication_factor,
+        min_insync_replicas=min_insync_replicas or configured.min_insync_replicas,
+    )
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
@@ -76,8 +152,8 @@ async def ensure_topics(
             NewTopic(
                 name=spec.name,
                 num_partitions=spec.partitions,
-                replication_factor=replication_factor,
-                topic_configs=spec.config(min_insync_replicas=min_insync_replicas),
+                replication_factor=replication.replication_factor,
+                topic_configs=spec.config(min_insync_replicas=replication.min_insync_replicas),
             )
             for spec in topics
             if spec.name not in existing
@@ -85,9 +161,18 @@ async def ensure_topics(
         if wanted:
             # Another process may create them between our list and our create.
             with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
+                response = await admin.create_topics(wanted)
+                _raise_creation_errors(response.topic_errors)
     finally:
         await admin.close()
+
+
+def _raise_creation_errors(topic_errors: Iterable[tuple[Any, ...]]) -> None:
+    """The broker answers per topic: raise the first error other than "already exists"."""
+    for topic, error_code, *message in topic_errors:
+        if error_code not in (0, TopicAlreadyExistsError.errno):
+            error = for_code(error_code)
+            raise error(f"creating topic {topic}: {message[0] if message else ''}")
 
 
 async def topic_partitions(

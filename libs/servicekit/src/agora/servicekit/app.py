@@ -37,6 +37,7 @@ def create_app(
     routers: Sequence[APIRouter] = (),
     readiness_checks: Mapping[str, ReadinessCheck] = _NO_READINESS_CHECKS,
     upstream_checks: Mapping[str, ReadinessCheck] = _NO_READINESS_CHECKS,
+    liveness_checks: Mapping[str, ReadinessCheck] = _NO_READINESS_CHECKS,
     lifespan: ServiceLifespan | None = None,
     problems: ProblemRegistry | None = None,
     tracer_provider: TracerProvider | None = None,
@@ -52,12 +53,15 @@ def create_app(
     # the service's `lifespan`. A service's `problems` should extend default_problem_registry().
     # `middleware` runs inside the kit's own (so its answers, e.g. a CORS preflight, still get
     # a request id, security headers and metrics); `upstream_checks` are reported by /readyz
-    # without gating it.
+    # without gating it; `liveness_checks` make /healthz fail (the process is restarted).
+    # A `worker` process (settings.process_role) serves only health and metrics: no routes,
+    # no OpenAPI document.
+    serves_api = settings.process_role != "worker"
     app = FastAPI(
         title=title if title is not None else settings.service_name,
         version=version,
-        docs_url=docs_url,
-        openapi_url=openapi_url,
+        docs_url=docs_url if serves_api else None,
+        openapi_url=openapi_url if serves_api else None,
         redoc_url=None,
         lifespan=_service_lifespan(
             settings=settings, lifespan=lifespan, own_tracing=tracer_provider is None
@@ -81,10 +85,11 @@ def create_app(
             readiness_checks=readiness_checks,
             timeout_seconds=settings.readiness_timeout_seconds,
             upstream_checks=upstream_checks,
+            liveness_checks=liveness_checks,
         )
     )
     app.include_router(metrics_router())
-    for router in routers:
+    for router in routers if serves_api else ():
         app.include_router(router)
     instrument_app(app=app, tracer_provider=tracer_provider)
     return app

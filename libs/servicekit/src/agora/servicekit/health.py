@@ -21,16 +21,9 @@ class ReadinessFailure(Exception):  # noqa: N818 - it is a reported outcome, not
 
 
 NOT_READY_PROBLEM_TYPE = f"{PROBLEM_TYPE_BASE}not-ready"
+NOT_ALIVE_PROBLEM_TYPE = f"{PROBLEM_TYPE_BASE}not-alive"
 
 _logger = logging.getLogger(__name__)
-
-
-class Liveness(BaseModel):
-    """The process is serving requests."""
-
-    model_config = ConfigDict(frozen=True)
-
-    status: Literal["ok"] = "ok"
 
 
 class CheckResult(BaseModel):
@@ -40,6 +33,15 @@ class CheckResult(BaseModel):
 
     status: Literal["ok", "failed"]
     error: str | None = None
+
+
+class Liveness(BaseModel):
+    """The process is serving requests (and every liveness check passed)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Literal["ok"] = "ok"
+    checks: dict[str, CheckResult] | None = None
 
 
 class Readiness(BaseModel):
@@ -57,6 +59,12 @@ class NotReadyProblem(ProblemDetails):
 
     checks: dict[str, CheckResult]
     upstreams: dict[str, CheckResult] | None = None
+
+
+class NotAliveProblem(ProblemDetails):
+    """A 503 problem listing each liveness check's outcome: the process should be restarted."""
+
+    checks: dict[str, CheckResult]
 
 
 async def run_readiness_checks(
@@ -95,20 +103,38 @@ def health_router(
     readiness_checks: Mapping[str, ReadinessCheck],
     timeout_seconds: float,
     upstream_checks: Mapping[str, ReadinessCheck] | None = None,
+    liveness_checks: Mapping[str, ReadinessCheck] | None = None,
 ) -> APIRouter:
     """Return a router serving `GET /healthz` and `GET /readyz` with the given checks.
 
     `upstream_checks` (the services a gateway routes to) are reported under `upstreams` but
     never make this process unready: one service down must not take the others' entry point
-    out of rotation.
+    out of rotation. `liveness_checks` must only fail for what a restart cures (a background
+    worker that stopped), never for a dependency that is down: that is readiness.
     """
     checks = dict(readiness_checks)
     upstreams = dict(upstream_checks or {})
+    alive_checks = dict(liveness_checks or {})
     router = APIRouter()
 
     @router.get("/healthz", include_in_schema=False)
-    async def healthz() -> Liveness:
-        return Liveness()
+    async def healthz() -> Response:
+        if not alive_checks:
+            return JSONResponse(Liveness().model_dump(mode="json", exclude_none=True))
+        results = await run_readiness_checks(checks=alive_checks, timeout_seconds=timeout_seconds)
+        failed = sorted(name for name, result in results.items() if result.status == "failed")
+        if not failed:
+            return JSONResponse(Liveness(checks=results).model_dump(mode="json", exclude_none=True))
+        problem = NotAliveProblem(
+            type=NOT_ALIVE_PROBLEM_TYPE,
+            title="The process is not healthy",
+            status=503,
+            detail=f"Failing liveness checks: {', '.join(failed)}.",
+            instance="/healthz",
+            request_id=current_request_id(),
+            checks=results,
+        )
+        return problem_response(problem=problem)
 
     @router.get("/readyz", include_in_schema=False)
     async def readyz() -> Response:

@@ -20,8 +20,17 @@ class AppFactory(Protocol[SettingsT_contra]):
         ...
 
 
-def run(*, app_factory: AppFactory[SettingsT], settings: SettingsT) -> None:
-    """Serve the app on the settings' host and port until the process is stopped."""
+def run(
+    *,
+    app_factory: AppFactory[SettingsT],
+    settings: SettingsT,
+    graceful_shutdown_seconds: int | None = None,
+) -> None:
+    """Serve the app on the settings' host and port until the process is stopped.
+
+    On SIGTERM uvicorn waits for the answers in progress; ``graceful_shutdown_seconds`` bounds
+    that wait (then they are cut), which a server of never-ending answers (event streams) needs.
+    """
     # Before uvicorn starts, so its own startup lines are JSON too.
     configure_logging(service_name=settings.service_name, level=settings.log_level)
     uvicorn.run(
@@ -34,4 +43,5 @@ def run(*, app_factory: AppFactory[SettingsT], settings: SettingsT) -> None:
         proxy_headers=settings.proxy_headers,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         server_header=False,
+        timeout_graceful_shutdown=graceful_shutdown_seconds,
     )

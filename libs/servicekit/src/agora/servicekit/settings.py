@@ -7,6 +7,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["dev", "test", "prod"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+ProcessRole = Literal["all", "api", "worker"]
+"""What one process of a service runs (see ``agora.servicekit.workers.ProcessWorkers``)."""
 AsymmetricAlgorithm = Literal[
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"
 ]
@@ -24,6 +26,13 @@ class ServiceSettings(BaseSettings):
         description="Name in logs, traces and the OpenAPI title, e.g. `profiles`.",
     )
     environment: Environment = "dev"
+    process_role: ProcessRole = Field(
+        default="all",
+        description="`all`: the HTTP API and every background worker (the local stack); "
+        "`api`: the HTTP API and the outbox relay only; `worker`: projection runners and "
+        "periodic jobs, with only health and metrics over HTTP. One image runs as either, so "
+        "APIs and projections scale independently.",
+    )
     host: str = Field(default="127.0.0.1", min_length=1, description="Interface to listen on.")
     port: int = Field(default=8000, ge=1, le=65535)
     proxy_headers: bool = Field(

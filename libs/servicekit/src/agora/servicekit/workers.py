@@ -5,7 +5,11 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Protocol
+
+from agora.servicekit.health import ReadinessFailure
+from agora.servicekit.settings import ProcessRole
 
 logger = logging.getLogger(__name__)
 
@@ -24,26 +28,73 @@ class Worker(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ProcessWorkers:
+    """A service's workers by kind; the process role decides which of them run.
+
+    ``outbox`` (relays) run in every role: a relay publishes the commits its own process
+    appended at once, from memory, so an API process without one would leave its appends to
+    the catch-up scan (seconds later); that scan runs only in the holder of the relay's lease,
+    so any number of relays is safe. ``background`` (projection runners, periodic jobs) run
+    only in ``worker`` and ``all`` processes: adding API replicas never adds consumers, and
+    projection workers scale on their own, up to what their read model allows.
+    """
+
+    outbox: Sequence[Worker] = ()
+    background: Sequence[Worker] = ()
+
+    def for_role(self, role: ProcessRole) -> list[Worker]:
+        """The workers a process of ``role`` runs."""
+        if role == "api":
+            return list(self.outbox)
+        return [*self.outbox, *self.background]
+
+
+class RunningWorkers:
+    """The workers ``running`` started; a liveness check fails once any of them has stopped."""
+
+    def __init__(self, tasks: Sequence["asyncio.Task[None]"]) -> None:
+        self._tasks = tuple(tasks)
+
+    def stopped(self) -> list[str]:
+        """Names of the workers that ended (crashed, or returned) while they should run."""
+        return sorted(task.get_name() for task in self._tasks if task.done())
+
+    async def check_alive(self) -> None:
+        """Raise ``ReadinessFailure`` naming the stopped workers, so ``/healthz`` fails and the
+        orchestrator restarts a process that would otherwise serve without its workers."""
+        stopped = self.stopped()
+        if stopped:
+            raise ReadinessFailure(f"stopped: {', '.join(stopped)}")
+
+
 @asynccontextmanager
-async def running(workers: Sequence[Worker]) -> AsyncIterator[None]:
+async def running(workers: Sequence[Worker]) -> AsyncIterator[RunningWorkers]:
     """Run ``workers`` in the background inside the block; stop them cleanly on the way out.
 
     A worker that crashes is logged and the process keeps serving; its health shows in the
-    lag and backlog metrics, and the orchestrator restarts the process when readiness fails.
+    lag and backlog metrics and in ``RunningWorkers.check_alive`` (a liveness check), so the
+    orchestrator restarts the process.
     """
     tasks = [asyncio.create_task(worker.run(), name=type(worker).__name__) for worker in workers]
     for task in tasks:
         task.add_done_callback(_log_crash)
     try:
-        yield
+        yield RunningWorkers(tasks)
     finally:
         for worker in workers:
             worker.stop()
-        _, pending = await asyncio.wait(tasks, timeout=STOP_TIMEOUT_SECONDS)
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending)
+        if tasks:
+            await _wait_for(tasks)
+
+
+async def _wait_for(tasks: Sequence["asyncio.Task[None]"]) -> None:
+    """Give stopping workers ``STOP_TIMEOUT_SECONDS`` to finish, then cancel the rest."""
+    _, pending = await asyncio.wait(tasks, timeout=STOP_TIMEOUT_SECONDS)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending)
 
 
 def _log_crash(task: "asyncio.Task[None]") -> None:

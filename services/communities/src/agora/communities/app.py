@@ -34,7 +34,7 @@ from agora.eventsourcing.topics import TopicSpec, ensure_topics
 from agora.servicekit import ServiceLifespan
 from agora.servicekit import create_app as create_service_app
 from agora.servicekit.identity import JwtVerifier
-from agora.servicekit.workers import running
+from agora.servicekit.workers import ProcessWorkers, RunningWorkers, running
 
 EVENT_SOURCE = "/agora/communities"
 EVENT_TOPIC_PARTITIONS = 6
@@ -53,16 +53,22 @@ def create_app(
     clock: Clock = system_clock,
     tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
-    """The communities API; its lifespan runs the outbox relay, projection and archiver."""
+    """The communities API; its lifespan runs the outbox relay, projection and archiver (only
+    the relay in the `api` role; the `worker` role serves no routes)."""
 
     async def database_ready() -> None:
         database: AsyncDatabase[dict[str, Any]] = app.state.database
         await database.command("ping")
 
+    async def workers_alive() -> None:
+        workers: RunningWorkers = app.state.workers
+        await workers.check_alive()
+
     app = create_service_app(
         settings=settings,
         routers=[commands.router, reads.router],
         readiness_checks={"database": database_ready},
+        liveness_checks={"workers": workers_alive},
         lifespan=_lifespan(settings=settings, clock=clock),
         problems=community_problems(),
         tracer_provider=tracer_provider,
@@ -126,8 +132,10 @@ def _lifespan(*, settings: CommunitiesSettings, clock: Clock) -> ServiceLifespan
             clock=clock,
             interval_seconds=settings.archiver_interval_seconds,
         )
+        workers = ProcessWorkers(outbox=[relay], background=[runner, archiver])
         try:
-            async with running([relay, runner, archiver]):
+            async with running(workers.for_role(settings.process_role)) as started:
+                app.state.workers = started
                 yield
         finally:
             await producer.stop()

@@ -1,4 +1,9 @@
-"""``python -m agora.feed``: serve the feed API (settings from ``AGORA_*``)."""
+"""``python -m agora.feed``: serve the feed API (settings from ``AGORA_*``).
+
+``AGORA_PROCESS_ROLE`` picks what runs besides: ``all`` (the default) the projection too,
+``api`` only the API and its outbox relay; ``python -m agora.feed.worker`` runs the projection
+alone.
+"""
 
 from agora.feed.app import create_app
 from agora.feed.settings import FeedSettings

@@ -15,6 +15,7 @@ from agora.eventsourcing.lease import MongoLease
 from agora.eventsourcing.topics import TopicSpec, ensure_topics
 from agora.feed.api import (
     commands,
+    imports,
     notification_schemas,
     notifications,
     read_schemas,
@@ -33,7 +34,7 @@ from agora.feed.settings import FeedSettings
 from agora.servicekit import ServiceLifespan
 from agora.servicekit import create_app as create_service_app
 from agora.servicekit.identity import JwtVerifier
-from agora.servicekit.workers import running
+from agora.servicekit.workers import ProcessWorkers, RunningWorkers, running
 
 EVENT_SOURCE = "/agora/feed"
 EVENT_TOPIC_PARTITIONS = 6
@@ -59,16 +60,22 @@ def create_app(
     clock: Clock = system_clock,
     tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
-    """The feed API; its lifespan runs the outbox relay and the projection."""
+    """The feed API; its lifespan runs the outbox relay and the projection (only the relay in
+    the `api` role; the `worker` role serves no routes)."""
 
     async def database_ready() -> None:
         database: AsyncDatabase[dict[str, Any]] = app.state.database
         await database.command("ping")
 
+    async def workers_alive() -> None:
+        workers: RunningWorkers = app.state.workers
+        await workers.check_alive()
+
     app = create_service_app(
         settings=settings,
-        routers=[commands.router, reads.router, notifications.router],
+        routers=[commands.router, imports.router, reads.router, notifications.router],
         readiness_checks={"database": database_ready},
+        liveness_checks={"workers": workers_alive},
         lifespan=_lifespan(settings=settings, clock=clock),
         problems=feed_problems(),
         tracer_provider=tracer_provider,
@@ -129,8 +136,10 @@ def _lifespan(*, settings: FeedSettings, clock: Clock) -> ServiceLifespan:
             database=database,
             bootstrap_servers=settings.kafka_bootstrap_servers,
         )
+        workers = ProcessWorkers(outbox=[relay], background=[runner])
         try:
-            async with running([relay, runner]):
+            async with running(workers.for_role(settings.process_role)) as started:
+                app.state.workers = started
                 yield
         finally:
             await producer.stop()

@@ -117,6 +117,32 @@ class FeedService:
             context,
         )
 
+    async def import_post(
+        self,
+        *,
+        command: PublishPost,
+        author: Actor,
+        published_at: datetime,
+        context: CommandContext,
+    ) -> CommandOutcome[PostState]:
+        """Publish a post of another network for its author, at its original time."""
+        community = await self._community(command.place.kind, command.place.id)
+        now = self.now()
+        return await self._run(
+            self._posts,
+            command.post_id,
+            lambda state: decisions.decide_import_post(
+                state,
+                community,
+                importer=context.actor,
+                author=author,
+                command=command,
+                published_at=published_at,
+                now=now,
+            ),
+            context,
+        )
+
     async def open_work_item_thread(
         self, *, command: OpenWorkItemThread, context: CommandContext
     ) -> CommandOutcome[PostState]:

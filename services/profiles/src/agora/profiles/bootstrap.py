@@ -28,7 +28,7 @@ from agora.profiles.projection import PeopleProjection
 from agora.profiles.queries import PeopleQueries
 from agora.profiles.service import ProfilesService
 from agora.profiles.settings import ProfilesSettings
-from agora.servicekit.workers import Worker
+from agora.servicekit.workers import ProcessWorkers
 
 EVENT_TOPIC_PARTITIONS = 6
 
@@ -41,7 +41,8 @@ class Runtime:
     service: ProfilesService
     queries: PeopleQueries
     answers: IdempotentAnswers
-    workers: tuple[Worker, ...]
+    workers: ProcessWorkers
+    """The relay (every process role), the people and cards projections (workers only)."""
 
 
 def people_projection(
@@ -145,7 +146,7 @@ async def open_runtime(settings: ProfilesSettings) -> AsyncIterator[Runtime]:
                 catalog=ProjectionCatalog(database=database), name=settings.read_model_name
             ),
             answers=answers,
-            workers=(relay, runner, cards),
+            workers=ProcessWorkers(outbox=(relay,), background=(runner, cards)),
         )
     finally:
         await cards_producer.stop()

@@ -37,9 +37,7 @@ from agora.communities.api.openapi import (
     STALE_VERSION,
     VALIDATION_FAILED,
     command_success,
-    merge,
     problems,
-    success,
 )
 from agora.communities.api.schemas import (
     CharterAcceptance,
@@ -56,6 +54,7 @@ from agora.communities.api.views import command_result, community_view, last_eve
 from agora.communities.domain import decisions
 from agora.communities.domain.events import registry
 from agora.communities.domain.state import CommunityAggregate
+from agora.servicekit.openapi import merge, success
 
 router = APIRouter(tags=["communities"])
 

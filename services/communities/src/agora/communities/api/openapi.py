@@ -1,68 +1,38 @@
-"""Reusable pieces of the OpenAPI document: problem responses, success examples and headers.
+"""The communities' problems and examples in the OpenAPI document.
 
 Every refusal is sent as ``application/problem+json`` (RFC 9457); routes list the problems they
-can answer with ``responses=problems(...)`` instead of repeating the same dictionaries.
+can answer with ``responses=problems(...)`` instead of repeating the same dictionaries. The
+generic pieces are ``agora.servicekit.openapi``'s.
 """
 
-from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
 
 from fastapi import FastAPI
-from pydantic import BaseModel
 
 from agora.communities.api import schemas as api_schemas
 from agora.communities.domain import errors
 from agora.communities.service import StaleVersionError
 from agora.servicekit import PROBLEM_TYPE_BASE
-from agora.servicekit.problems import (
-    ABOUT_BLANK,
-    IDEMPOTENCY_PROBLEM_TYPE,
-    PROBLEM_MEDIA_TYPE,
-    VALIDATION_PROBLEM_TYPE,
-    ProblemDetails,
+from agora.servicekit.commands import IDEMPOTENCY_KEY_EXAMPLE
+from agora.servicekit.openapi import (
+    OpenApiResponses,
+    Problem,
+    etag_header,
+    idempotency_key_reused,
+    problem_responses,
+    success,
+    validation_failed,
 )
+from agora.servicekit.openapi import complete_openapi as complete_service_openapi
 
-OpenApiResponses = dict[int | str, dict[str, Any]]
-"""The ``responses=`` argument of a route."""
-
-PROBLEM_SCHEMA_REF = "#/components/schemas/ProblemDetails"
 EXAMPLE_COMMUNITY_ID = "3f2b8c1e9d4a4f6b8e7c5a1d2b3c4e5f"
 
 _STATUS_DESCRIPTIONS = {
-    401: "The bearer token is missing, expired or not signed by the identity provider",
     403: "The caller may not do this here (their role is too low, or they are blocked)",
     404: "No such community (nor a secret one the caller is not in), membership or request",
     409: "The community's current state does not allow this",
     412: "`If-Match` names a version of the community that is no longer current",
-    422: "The request is not valid",
 }
-
-
-class Problem:
-    """One documented problem: its status and an example body."""
-
-    def __init__(
-        self,
-        *,
-        name: str,
-        status: int,
-        type_uri: str,
-        title: str,
-        detail: str,
-        summary: str,
-        **extensions: Any,
-    ) -> None:
-        self.name = name
-        self.status = status
-        self.summary = summary
-        self.body: dict[str, Any] = {
-            "type": type_uri,
-            "title": title,
-            "status": status,
-            "detail": detail,
-            **extensions,
-        }
 
 
 def _community_problem(
@@ -78,34 +48,8 @@ def _community_problem(
     )
 
 
-UNAUTHORIZED = Problem(
-    name="unauthorized",
-    status=401,
-    type_uri=ABOUT_BLANK,
-    title="Unauthorized",
-    detail="a bearer token is required",
-    summary="No bearer token",
-)
-VALIDATION_FAILED = Problem(
-    name="validation-failed",
-    status=422,
-    type_uri=VALIDATION_PROBLEM_TYPE,
-    title="The request is not valid",
-    detail="1 part(s) of the request are not valid.",
-    summary="A field is missing or malformed",
-    errors=[{"location": ["body", "name"], "message": "Field required", "type": "missing"}],
-)
-IDEMPOTENCY_KEY_REUSED = Problem(
-    name="idempotency-key-reused",
-    status=422,
-    type_uri=IDEMPOTENCY_PROBLEM_TYPE,
-    title="The idempotency key was already used for a different request",
-    detail=(
-        "idempotency id '6f1c2a9e-8d4b-4c3e-9a7f-2b5d1e0c3a48' "
-        "was already used for a different command"
-    ),
-    summary="Idempotency-Key reused with another body",
-)
+VALIDATION_FAILED = validation_failed("name")
+IDEMPOTENCY_KEY_REUSED = idempotency_key_reused(IDEMPOTENCY_KEY_EXAMPLE)
 COMMUNITY_NOT_FOUND = _community_problem(
     errors.CommunityNotFoundError,
     f"community {EXAMPLE_COMMUNITY_ID!r} does not exist",
@@ -209,67 +153,14 @@ STALE_VERSION = _community_problem(
 
 def problems(*documented: Problem) -> OpenApiResponses:
     """The ``responses`` of a route answering ``documented`` problems (401 is always added)."""
-    by_status: defaultdict[int, dict[str, Problem]] = defaultdict(dict)
-    for problem in (UNAUTHORIZED, *documented):
-        by_status[problem.status][problem.name] = problem
-    responses: OpenApiResponses = {}
-    for status, listed in sorted(by_status.items()):
-        response: dict[str, Any] = {
-            "description": _STATUS_DESCRIPTIONS[status],
-            "content": {
-                PROBLEM_MEDIA_TYPE: {
-                    "schema": {"$ref": PROBLEM_SCHEMA_REF},
-                    "examples": {
-                        name: {"summary": p.summary, "value": p.body} for name, p in listed.items()
-                    },
-                }
-            },
-        }
-        if status == 401:
-            response["headers"] = {
-                "WWW-Authenticate": {
-                    "description": 'The bearer challenge, e.g. `Bearer error="invalid_token"`',
-                    "schema": {"type": "string"},
-                }
-            }
-        responses[status] = response
-    return responses
+    return problem_responses(*documented, descriptions=_STATUS_DESCRIPTIONS)
 
 
 COMMAND_PROBLEMS = (VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, COMMUNITY_NOT_FOUND)
 """What every command on an existing community can answer: bad input, reused key, not found."""
 
 
-def success(
-    status: int,
-    description: str,
-    examples: Mapping[str, tuple[str, Any]] | None = None,
-    *,
-    headers: Mapping[str, str] | None = None,
-) -> OpenApiResponses:
-    """A documented success response: named ``(summary, value)`` examples and response headers.
-
-    Without ``examples`` the response model's own schema examples document the body.
-    """
-    response: dict[str, Any] = {"description": description}
-    if examples:
-        response["content"] = {
-            "application/json": {
-                "examples": {
-                    name: {"summary": summary, "value": value}
-                    for name, (summary, value) in examples.items()
-                }
-            }
-        }
-    if headers:
-        response["headers"] = {
-            name: {"description": text, "schema": {"type": "string"}}
-            for name, text in headers.items()
-        }
-    return {status: response}
-
-
-ETAG_HEADER = {"ETag": 'The community\'s version, for `If-Match` on a later change, e.g. `"4"`'}
+ETAG_HEADER = etag_header("community")
 
 
 def command_success(
@@ -285,39 +176,6 @@ def command_success(
     return success(status, summary, {outcome: (summary, value)}, headers=headers)
 
 
-def merge(*parts: OpenApiResponses) -> OpenApiResponses:
-    """Several ``responses`` dictionaries as one (the keys of one status are combined)."""
-    merged: OpenApiResponses = {}
-    for part in parts:
-        for status, response in part.items():
-            merged[status] = {**merged.get(status, {}), **response}
-    return merged
-
-
-def _restore_null_examples(components: dict[str, Any]) -> None:
-    # FastAPI renders the document without None values, which drops e.g. `"end_date": null`
-    # from the bodies' examples and makes them invalid: put the models' own examples back.
-    for name, schema in components.items():
-        model = getattr(api_schemas, name, None)
-        if isinstance(model, type) and issubclass(model, BaseModel) and "examples" in schema:
-            schema["examples"] = model.model_json_schema(mode="serialization")["examples"]
-
-
 def complete_openapi(app: FastAPI) -> None:
     """Complete ``app``'s document: the ``ProblemDetails`` schema and examples with nulls."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = build()
-            components = document.setdefault("components", {}).setdefault("schemas", {})
-            _restore_null_examples(components)
-            problem = ProblemDetails.model_json_schema(
-                ref_template="#/components/schemas/{model}", mode="serialization"
-            )
-            for name, definition in problem.pop("$defs", {}).items():
-                components.setdefault(name, definition)
-            components.setdefault("ProblemDetails", problem)
-        return app.openapi_schema or build()
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    complete_service_openapi(app, api_schemas)

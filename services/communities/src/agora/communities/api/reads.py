@@ -12,9 +12,7 @@ from agora.communities.api.openapi import (
     NOT_ALLOWED,
     REQUEST_NOT_FOUND,
     VALIDATION_FAILED,
-    merge,
     problems,
-    success,
 )
 from agora.communities.api.schemas import (
     CommunityList,
@@ -34,6 +32,7 @@ from agora.communities.domain.errors import (
 )
 from agora.communities.domain.events import Kind
 from agora.servicekit.identity import CurrentIdentity
+from agora.servicekit.openapi import merge, success
 
 router = APIRouter(tags=["communities"])
 

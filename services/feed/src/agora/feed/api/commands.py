@@ -6,10 +6,12 @@ retried with its ``Idempotency-Key`` gets the first answer again.
 """
 
 import uuid
+from collections.abc import Callable, Sequence
+from typing import Concatenate, ParamSpec
 
 from fastapi import APIRouter, Response, status
 
-from agora.eventsourcing import CommandOutcome
+from agora.eventsourcing import CommandOutcome, DomainEvent
 from agora.feed.api.dependencies import (
     CommentId,
     CommunityId,
@@ -95,11 +97,13 @@ from agora.feed.domain.events import (
     registry,
 )
 from agora.feed.domain.state import InboxState, PostState
+from agora.feed.facts import CommunityFacts
 from agora.feed.service import CommandContext, FeedService, PostDecision
 
 router = APIRouter(tags=["feed commands"])
 
 UNCHANGED = "unchanged"
+P = ParamSpec("P")
 
 
 # --- posts --------------------------------------------------------------------------------------
@@ -130,40 +134,9 @@ async def publish_post(
     Links are found in the text, tags are normalised, mentions merged; poll options get the ids
     ``o1``, ``o2``... in the order given.
     """
-    command = PublishPost(
-        post_id=uuid.uuid4().hex,
-        place=_place(body.place, context.actor),
-        kind=body.kind,
-        text=body.text,
-        tags=tuple(body.tags),
-        mentions=tuple(body.mentions),
-        work_item=(
-            WorkItem(
-                system=body.work_item.system,
-                item_id=body.work_item.item_id,
-                url=body.work_item.url,
-                title=body.work_item.title,
-            )
-            if body.work_item
-            else None
-        ),
-        praise=(
-            Praise(person_ids=tuple(dict.fromkeys(body.praise.person_ids)), skill=body.praise.skill)
-            if body.praise
-            else None
-        ),
-        poll=(
-            PollSpec(
-                labels=tuple(body.poll.options),
-                closes_at=body.poll.closes_at,
-                results_visibility=body.poll.results_visibility,
-            )
-            if body.poll
-            else None
-        ),
-    )
+    command = publish_command(body, context.actor, uuid.uuid4().hex)
     outcome = await service.publish(command=command, context=context)
-    return _created_post(outcome, response)
+    return created_post(outcome, response)
 
 
 @router.put(
@@ -246,7 +219,7 @@ async def share_post(
         post_id=uuid.uuid4().hex, place=_place(body.place, context.actor), text=body.text
     )
     outcome = await service.share(source_post_id=post_id, command=command, context=context)
-    return _created_post(outcome, response)
+    return created_post(outcome, response)
 
 
 @router.patch(
@@ -295,13 +268,7 @@ async def edit_post(
 )
 async def delete_post(*, post_id: PostId, service: Service, context: Context) -> CommandResult:
     """Delete one's own post: it leaves every timeline, and later commands on it are 404."""
-    outcome = await _on_post(
-        service,
-        context,
-        post_id,
-        lambda state, community, _: decisions.decide_delete_post(state, community, context.actor),
-    )
-    return _result(post_id, outcome)
+    return await _decide_on_post(service, context, post_id, decisions.decide_delete_post)
 
 
 @router.post(
@@ -317,15 +284,7 @@ async def hide_post(
 ) -> CommandResult:
     """Hide a post from its readers, with a reason for its author (the community's managers;
     platform administrators for profile posts)."""
-    outcome = await _on_post(
-        service,
-        context,
-        post_id,
-        lambda state, community, _: decisions.decide_hide_post(
-            state, community, context.actor, body.reason
-        ),
-    )
-    return _result(post_id, outcome)
+    return await _decide_on_post(service, context, post_id, decisions.decide_hide_post, body.reason)
 
 
 @router.post(
@@ -338,13 +297,7 @@ async def hide_post(
 )
 async def restore_post(*, post_id: PostId, service: Service, context: Context) -> CommandResult:
     """Make a hidden post visible again (its moderators)."""
-    outcome = await _on_post(
-        service,
-        context,
-        post_id,
-        lambda state, community, _: decisions.decide_restore_post(state, community, context.actor),
-    )
-    return _result(post_id, outcome)
+    return await _decide_on_post(service, context, post_id, decisions.decide_restore_post)
 
 
 @router.post(
@@ -385,13 +338,7 @@ async def report_post(
 )
 async def subscribe(*, post_id: PostId, service: Service, context: Context) -> CommandResult:
     """Be notified of new comments on the post (authors and commenters are by default)."""
-    outcome = await _on_post(
-        service,
-        context,
-        post_id,
-        lambda state, community, _: decisions.decide_subscribe(state, community, context.actor),
-    )
-    return _result(post_id, outcome)
+    return await _decide_on_post(service, context, post_id, decisions.decide_subscribe)
 
 
 @router.delete(
@@ -404,13 +351,7 @@ async def subscribe(*, post_id: PostId, service: Service, context: Context) -> C
 )
 async def unsubscribe(*, post_id: PostId, service: Service, context: Context) -> CommandResult:
     """Stop notifications about the post, even as its author or a commenter."""
-    outcome = await _on_post(
-        service,
-        context,
-        post_id,
-        lambda state, community, _: decisions.decide_unsubscribe(state, community, context.actor),
-    )
-    return _result(post_id, outcome)
+    return await _decide_on_post(service, context, post_id, decisions.decide_unsubscribe)
 
 
 # --- comments -----------------------------------------------------------------------------------
@@ -443,7 +384,7 @@ async def add_comment(
             state, community, context.actor, command
         ),
     )
-    added = [e for e in _payloads(outcome) if isinstance(e, CommentAdded)]
+    added = [e for e in payloads(outcome) if isinstance(e, CommentAdded)]
     comment_id = added[0].comment_id if added else command.comment_id
     response.headers["Location"] = f"/posts/{post_id}/comments/{comment_id}"
     return Created(id=comment_id, post_id=post_id, version=outcome.version)
@@ -471,15 +412,7 @@ async def edit_comment(
         text=body.text,
         mentions=tuple(body.mentions) if body.mentions is not None else None,
     )
-    outcome = await _on_post(
-        service,
-        context,
-        post_id,
-        lambda state, community, _: decisions.decide_edit_comment(
-            state, community, context.actor, command
-        ),
-    )
-    return _result(post_id, outcome)
+    return await _decide_on_post(service, context, post_id, decisions.decide_edit_comment, command)
 
 
 @router.delete(
@@ -494,15 +427,9 @@ async def delete_comment(
     *, post_id: PostId, comment_id: CommentId, service: Service, context: Context
 ) -> CommandResult:
     """Delete one's own comment; if it was the accepted answer, the question is open again."""
-    outcome = await _on_post(
-        service,
-        context,
-        post_id,
-        lambda state, community, _: decisions.decide_delete_comment(
-            state, community, context.actor, comment_id
-        ),
+    return await _decide_on_post(
+        service, context, post_id, decisions.decide_delete_comment, comment_id
     )
-    return _result(post_id, outcome)
 
 
 @router.post(
@@ -523,15 +450,9 @@ async def hide_comment(
 ) -> CommandResult:
     """Hide a comment, with a reason for its author (the post's moderators); an accepted
     answer that is hidden stops being the answer."""
-    outcome = await _on_post(
-        service,
-        context,
-        post_id,
-        lambda state, community, _: decisions.decide_hide_comment(
-            state, community, context.actor, comment_id, body.reason
-        ),
+    return await _decide_on_post(
+        service, context, post_id, decisions.decide_hide_comment, comment_id, body.reason
     )
-    return _result(post_id, outcome)
 
 
 @router.post(
@@ -546,15 +467,9 @@ async def restore_comment(
     *, post_id: PostId, comment_id: CommentId, service: Service, context: Context
 ) -> CommandResult:
     """Make a hidden comment visible again (the post's moderators)."""
-    outcome = await _on_post(
-        service,
-        context,
-        post_id,
-        lambda state, community, _: decisions.decide_restore_comment(
-            state, community, context.actor, comment_id
-        ),
+    return await _decide_on_post(
+        service, context, post_id, decisions.decide_restore_comment, comment_id
     )
-    return _result(post_id, outcome)
 
 
 @router.post(
@@ -606,15 +521,9 @@ async def react_to_post(
     *, post_id: PostId, body: ReactionChoice, service: Service, context: Context
 ) -> CommandResult:
     """Set or change the caller's reaction to the post."""
-    outcome = await _on_post(
-        service,
-        context,
-        post_id,
-        lambda state, community, _: decisions.decide_set_reaction(
-            state, community, context.actor, body.reaction
-        ),
+    return await _decide_on_post(
+        service, context, post_id, decisions.decide_set_reaction, body.reaction
     )
-    return _result(post_id, outcome)
 
 
 @router.delete(
@@ -627,15 +536,7 @@ async def react_to_post(
 )
 async def unreact_to_post(*, post_id: PostId, service: Service, context: Context) -> CommandResult:
     """Take back the caller's reaction to the post."""
-    outcome = await _on_post(
-        service,
-        context,
-        post_id,
-        lambda state, community, _: decisions.decide_remove_reaction(
-            state, community, context.actor
-        ),
-    )
-    return _result(post_id, outcome)
+    return await _decide_on_post(service, context, post_id, decisions.decide_remove_reaction)
 
 
 @router.put(
@@ -655,15 +556,9 @@ async def react_to_comment(
     context: Context,
 ) -> CommandResult:
     """Set or change the caller's reaction to a comment."""
-    outcome = await _on_post(
-        service,
-        context,
-        post_id,
-        lambda state, community, _: decisions.decide_set_reaction(
-            state, community, context.actor, body.reaction, comment_id
-        ),
+    return await _decide_on_post(
+        service, context, post_id, decisions.decide_set_reaction, body.reaction, comment_id
     )
-    return _result(post_id, outcome)
 
 
 @router.delete(
@@ -678,15 +573,9 @@ async def unreact_to_comment(
     *, post_id: PostId, comment_id: CommentId, service: Service, context: Context
 ) -> CommandResult:
     """Take back the caller's reaction to a comment."""
-    outcome = await _on_post(
-        service,
-        context,
-        post_id,
-        lambda state, community, _: decisions.decide_remove_reaction(
-            state, community, context.actor, comment_id
-        ),
+    return await _decide_on_post(
+        service, context, post_id, decisions.decide_remove_reaction, comment_id
     )
-    return _result(post_id, outcome)
 
 
 @router.put(
@@ -704,15 +593,9 @@ async def accept_answer(
 ) -> CommandResult:
     """Accept a comment as the question's answer (the asker or a community manager); accepting
     another comment replaces it."""
-    outcome = await _on_post(
-        service,
-        context,
-        post_id,
-        lambda state, community, _: decisions.decide_accept_answer(
-            state, community, context.actor, body.comment_id
-        ),
+    return await _decide_on_post(
+        service, context, post_id, decisions.decide_accept_answer, body.comment_id
     )
-    return _result(post_id, outcome)
 
 
 @router.delete(
@@ -725,15 +608,7 @@ async def accept_answer(
 )
 async def unaccept_answer(*, post_id: PostId, service: Service, context: Context) -> CommandResult:
     """Withdraw the accepted answer (the asker or a community manager)."""
-    outcome = await _on_post(
-        service,
-        context,
-        post_id,
-        lambda state, community, _: decisions.decide_unaccept_answer(
-            state, community, context.actor
-        ),
-    )
-    return _result(post_id, outcome)
+    return await _decide_on_post(service, context, post_id, decisions.decide_unaccept_answer)
 
 
 @router.put(
@@ -857,10 +732,67 @@ async def mark_notifications_read(
 # --- helpers ------------------------------------------------------------------------------------
 
 
+def publish_command(body: NewPost, author: Actor, post_id: str) -> PublishPost:
+    """The command publishing ``body`` as ``author``'s post ``post_id``."""
+    return PublishPost(
+        post_id=post_id,
+        place=_place(body.place, author),
+        kind=body.kind,
+        text=body.text,
+        tags=tuple(body.tags),
+        mentions=tuple(body.mentions),
+        work_item=(
+            WorkItem(
+                system=body.work_item.system,
+                item_id=body.work_item.item_id,
+                url=body.work_item.url,
+                title=body.work_item.title,
+            )
+            if body.work_item
+            else None
+        ),
+        praise=(
+            Praise(person_ids=tuple(dict.fromkeys(body.praise.person_ids)), skill=body.praise.skill)
+            if body.praise
+            else None
+        ),
+        poll=(
+            PollSpec(
+                labels=tuple(body.poll.options),
+                closes_at=body.poll.closes_at,
+                results_visibility=body.poll.results_visibility,
+            )
+            if body.poll
+            else None
+        ),
+    )
+
+
 def _place(place: PostPlace, actor: Actor) -> PlaceRef:
     if place.kind == "profile":
         return PlaceRef(kind="profile", id=place.id or actor.person_id)
     return PlaceRef(kind="community", id=place.id or "")
+
+
+async def _decide_on_post(
+    service: FeedService,
+    context: CommandContext,
+    post_id: str,
+    decision: Callable[
+        Concatenate[PostState, CommunityFacts | None, Actor, P], Sequence[DomainEvent]
+    ],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> CommandResult:
+    """Run ``decision`` (given ``args``) on the post as the caller, and answer what it stored."""
+    outcome = await _on_post(
+        service,
+        context,
+        post_id,
+        lambda state, community, _: decision(state, community, context.actor, *args, **kwargs),
+    )
+    return _result(post_id, outcome)
 
 
 async def _on_post(
@@ -894,7 +826,7 @@ async def _report(
             state, community, context.actor, command
         ),
     )
-    reported = [e for e in _payloads(outcome) if isinstance(e, PostReported)]
+    reported = [e for e in payloads(outcome) if isinstance(e, PostReported)]
     if reported:
         report_id = reported[0].report_id
     else:
@@ -904,12 +836,12 @@ async def _report(
     return Created(id=report_id, post_id=post_id, version=outcome.version)
 
 
-def _payloads(outcome: CommandOutcome[PostState]) -> list[object]:
+def payloads(outcome: CommandOutcome[PostState]) -> list[object]:
     return [envelope.payload(registry) for envelope in outcome.events]
 
 
-def _created_post(outcome: CommandOutcome[PostState], response: Response) -> Created:
-    published = [e for e in _payloads(outcome) if isinstance(e, PostPublished)]
+def created_post(outcome: CommandOutcome[PostState], response: Response) -> Created:
+    published = [e for e in payloads(outcome) if isinstance(e, PostPublished)]
     post_id = published[0].post_id
     response.headers["Location"] = f"/posts/{post_id}"
     response.headers["ETag"] = etag(outcome.version)

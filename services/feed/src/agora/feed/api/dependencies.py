@@ -1,17 +1,18 @@
 """Route dependencies: the service, the command context and path parameters."""
 
-import hashlib
-import json
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Path, Request
 
-from agora.eventsourcing.envelope import canonical_json
 from agora.feed.api import examples
 from agora.feed.api.schemas import ID_PATTERN, ITEM_ID_PATTERN, SYSTEM_PATTERN
 from agora.feed.domain.commands import Actor
 from agora.feed.service import CommandContext, FeedService, StaleVersionError
-from agora.servicekit.identity import CurrentIdentity
+from agora.servicekit import commands
+from agora.servicekit.commands import CurrentCommand, expected_version
+
+etag = commands.etag
+"""The ``ETag`` of a post at one version, which ``If-Match`` sends back."""
 
 
 def _service(request: Request) -> FeedService:
@@ -19,66 +20,16 @@ def _service(request: Request) -> FeedService:
     return service
 
 
-async def _command_context(
-    request: Request,
-    identity: CurrentIdentity,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=200,
-            pattern=r"^[ -~]+$",
-            description=(
-                "Makes a retry safe: the same key with the same request answers the first "
-                "outcome again without a second change; the same key with another request is "
-                "a 422 problem."
-            ),
-            openapi_examples={
-                "uuid": {
-                    "summary": "A fresh key per intended change",
-                    "value": examples.IDEMPOTENCY_KEY,
-                }
-            },
-        ),
-    ] = None,
-) -> CommandContext:
-    raw = await request.body()
-    try:
-        body = json.loads(raw) if raw else None
-    except ValueError:
-        body = raw.decode(errors="replace")  # the body validation refuses it anyway
-    request_text = canonical_json(
-        {"method": request.method, "path": request.url.path, "body": body}
-    )
+async def _command_context(command: CurrentCommand) -> CommandContext:
+    identity = command.identity
     return CommandContext(
         actor=Actor(person_id=identity.person_id, roles=identity.roles),
-        idempotency_key=idempotency_key,
-        fingerprint=hashlib.sha256(request_text.encode()).hexdigest(),
+        idempotency_key=command.idempotency_key,
+        fingerprint=command.fingerprint,
     )
 
 
-def _expected_version(
-    if_match: Annotated[
-        str | None,
-        Header(
-            alias="If-Match",
-            max_length=40,
-            description=(
-                "The post's `ETag` as last read: the change is refused with a 412 problem if "
-                "the post changed since (no lost updates). Optional."
-            ),
-            openapi_examples={"etag": {"summary": "Version 4 as read", "value": '"4"'}},
-        ),
-    ] = None,
-) -> int | None:
-    if if_match is None:
-        return None
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise StaleVersionError(f"If-Match {if_match!r} names no version of this post")
-    return int(tag)
-
+_expected_version = expected_version(subject="post", stale=StaleVersionError)
 
 Service = Annotated[FeedService, Depends(_service)]
 Context = Annotated[CommandContext, Depends(_command_context)]
@@ -126,8 +77,3 @@ WorkItemId = Annotated[
         },
     ),
 ]
-
-
-def etag(version: int) -> str:
-    """The ETag of a post at one version."""
-    return f'"{version}"'

@@ -11,6 +11,7 @@ from agora.feed.domain.events import NotificationKind
 from agora.servicekit import ApiModel
 
 REACTIONS_ID = f"reactions:{examples.POST_ID}:-:1"
+_KARIM: JsonDict = {"person_id": examples.OTHER_PERSON_ID, "display_name": "Karim Benali"}
 _REACTION_NOTIFICATION: JsonDict = {
     "id": REACTIONS_ID,
     "kind": "reaction",
@@ -19,7 +20,7 @@ _REACTION_NOTIFICATION: JsonDict = {
     "read": False,
     "actors": [
         {"person_id": "ana.silva", "display_name": "Ana Silva"},
-        {"person_id": examples.OTHER_PERSON_ID, "display_name": "Karim Benali"},
+        _KARIM,
         {"person_id": "li.wei", "display_name": "Li Wei"},
     ],
     "actor_count": 12,
@@ -28,19 +29,21 @@ _REACTION_NOTIFICATION: JsonDict = {
     "preview": "Retour d'expérience : la migration vers Kubernetes 1.31 s'est bien passée.",
     "resolution": None,
 }
+_COMMENT_TARGET: JsonDict = {
+    "post_id": examples.POST_ID,
+    "comment_id": examples.COMMENT_ID,
+    "community_id": examples.COMMUNITY_ID,
+}
+_KUBERNETES: JsonDict = {"id": examples.COMMUNITY_ID, "name": "Communauté Kubernetes"}
 _COMMENT_NOTIFICATION: JsonDict = {
     "id": "0d4f3a6e-2b1c-4e8f-9a7d-5c3b2a1f0e9d",
     "kind": "comment",
     "created_at": "2026-11-23T08:30:00Z",
     "updated_at": "2026-11-23T08:30:00Z",
     "read": True,
-    "actors": [{"person_id": examples.OTHER_PERSON_ID, "display_name": "Karim Benali"}],
+    "actors": [_KARIM],
     "actor_count": 1,
-    "target": {
-        "post_id": examples.POST_ID,
-        "comment_id": examples.COMMENT_ID,
-        "community_id": examples.COMMUNITY_ID,
-    },
+    "target": _COMMENT_TARGET,
     "text": "Karim Benali commented on your post",
     "preview": "Same here: we drained the nodes one pool at a time.",
     "resolution": None,
@@ -50,6 +53,10 @@ _COMMENT_NOTIFICATION: JsonDict = {
 class NotificationActor(ApiModel):
     """A person who did what the notification tells."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [_KARIM, {"person_id": "jean.dupont", "display_name": None}]}
+    )
+
     person_id: str
     display_name: str | None = Field(
         description="Their name as the directory shows it (absent for an erased person)."
@@ -58,6 +65,10 @@ class NotificationActor(ApiModel):
 
 class NotificationTarget(ApiModel):
     """What the notification is about: a post, a comment of it, and/or a community."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [_COMMENT_TARGET, _REACTION_NOTIFICATION["target"]]}
+    )
 
     post_id: str | None
     comment_id: str | None
@@ -130,6 +141,8 @@ class UnreadNotifications(ApiModel):
 class MutedCommunityView(ApiModel):
     """A community whose notifications the caller muted."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_KUBERNETES]})
+
     id: str
     name: str
 
@@ -142,9 +155,7 @@ class NotificationSettings(ApiModel):
             "examples": [
                 {
                     "disabled_kinds": ["reaction"],
-                    "muted_communities": [
-                        {"id": examples.COMMUNITY_ID, "name": "Communauté Kubernetes"}
-                    ],
+                    "muted_communities": [_KUBERNETES],
                 },
                 {"disabled_kinds": [], "muted_communities": []},
             ]

@@ -1,70 +1,41 @@
-"""Reusable pieces of the OpenAPI document: problem responses, success examples and headers.
+"""The feed's problems and examples in the OpenAPI document.
 
 Every refusal is sent as ``application/problem+json`` (RFC 9457); routes list the problems they
-can answer with ``responses=problems(...)`` instead of repeating the same dictionaries.
+can answer with ``responses=problems(...)`` instead of repeating the same dictionaries. The
+generic pieces are ``agora.servicekit.openapi``'s.
 """
 
-from collections import defaultdict
 from collections.abc import Mapping
 from types import ModuleType
-from typing import Any
 
 from fastapi import FastAPI
-from pydantic import BaseModel
 
 from agora.feed.api import examples
 from agora.feed.api import schemas as api_schemas
 from agora.feed.api.problems import problem_type_uri
 from agora.feed.domain import errors
 from agora.feed.service import StaleVersionError
-from agora.servicekit.problems import (
-    ABOUT_BLANK,
-    IDEMPOTENCY_PROBLEM_TYPE,
-    PROBLEM_MEDIA_TYPE,
-    VALIDATION_PROBLEM_TYPE,
-    ProblemDetails,
-    status_phrase,
+from agora.servicekit import openapi
+from agora.servicekit.openapi import (
+    OpenApiResponses,
+    etag_header,
+    idempotency_key_reused,
+    problem_responses,
+    success,
+    validation_failed,
 )
+from agora.servicekit.openapi import complete_openapi as complete_service_openapi
 
-OpenApiResponses = dict[int | str, dict[str, Any]]
-"""The ``responses=`` argument of a route."""
-
-PROBLEM_SCHEMA_REF = "#/components/schemas/ProblemDetails"
+# The generic pieces the feed's routes have always imported from here.
+Problem = openapi.Problem
+merge = openapi.merge
 
 _STATUS_DESCRIPTIONS = {
-    401: "The bearer token is missing, expired or not signed by the identity provider",
     403: "The caller may not do this (not the author, not a moderator, not a member)",
     404: "No such post, comment or community (nor one the caller may not read)",
     409: "The post's or community's current state does not allow this",
     412: "`If-Match` names a version of the post that is no longer current",
-    422: "The request is not valid",
 }
-
-
-class Problem:
-    """One documented problem: its status and an example body."""
-
-    def __init__(
-        self,
-        *,
-        name: str,
-        status: int,
-        type_uri: str,
-        title: str,
-        detail: str,
-        summary: str,
-        **extensions: Any,
-    ) -> None:
-        self.name = name
-        self.status = status
-        self.summary = summary
-        self.body: dict[str, Any] = {
-            "type": type_uri,
-            "title": title,
-            "status": status,
-            "detail": detail,
-            **extensions,
-        }
 
 
 def feed_problem(
@@ -81,31 +52,8 @@ def feed_problem(
     )
 
 
-UNAUTHORIZED = Problem(
-    name="unauthorized",
-    status=401,
-    type_uri=ABOUT_BLANK,
-    title="Unauthorized",
-    detail="a bearer token is required",
-    summary="No bearer token",
-)
-VALIDATION_FAILED = Problem(
-    name="validation-failed",
-    status=422,
-    type_uri=VALIDATION_PROBLEM_TYPE,
-    title="The request is not valid",
-    detail="1 part(s) of the request are not valid.",
-    summary="A field is missing or malformed",
-    errors=[{"location": ["body", "text"], "message": "Field required", "type": "missing"}],
-)
-IDEMPOTENCY_KEY_REUSED = Problem(
-    name="idempotency-key-reused",
-    status=422,
-    type_uri=IDEMPOTENCY_PROBLEM_TYPE,
-    title="The idempotency key was already used for a different request",
-    detail=f"idempotency id {examples.IDEMPOTENCY_KEY!r} was already used for a different command",
-    summary="Idempotency-Key reused with another body",
-)
+VALIDATION_FAILED = validation_failed("text")
+IDEMPOTENCY_KEY_REUSED = idempotency_key_reused(examples.IDEMPOTENCY_KEY)
 POST_NOT_FOUND = feed_problem(
     errors.PostNotFoundError, "the post does not exist", "Unknown, deleted or unreadable post"
 )
@@ -214,63 +162,10 @@ PARTICIPATION_PROBLEMS = (*COMMAND_PROBLEMS, READ_ONLY, POST_HIDDEN)
 
 def problems(*documented: Problem) -> OpenApiResponses:
     """The ``responses`` of a route answering ``documented`` problems (401 is always added)."""
-    by_status: defaultdict[int, dict[str, Problem]] = defaultdict(dict)
-    for problem in (UNAUTHORIZED, *documented):
-        by_status[problem.status][problem.name] = problem
-    responses: OpenApiResponses = {}
-    for status, listed in sorted(by_status.items()):
-        response: dict[str, Any] = {
-            "description": _STATUS_DESCRIPTIONS.get(status, status_phrase(status)),
-            "content": {
-                PROBLEM_MEDIA_TYPE: {
-                    "schema": {"$ref": PROBLEM_SCHEMA_REF},
-                    "examples": {
-                        name: {"summary": p.summary, "value": p.body} for name, p in listed.items()
-                    },
-                }
-            },
-        }
-        if status == 401:
-            response["headers"] = {
-                "WWW-Authenticate": {
-                    "description": 'The bearer challenge, e.g. `Bearer error="invalid_token"`',
-                    "schema": {"type": "string"},
-                }
-            }
-        responses[status] = response
-    return responses
+    return problem_responses(*documented, descriptions=_STATUS_DESCRIPTIONS)
 
 
-def success(
-    status: int,
-    description: str,
-    examples_by_name: Mapping[str, tuple[str, Any]] | None = None,
-    *,
-    headers: Mapping[str, str] | None = None,
-) -> OpenApiResponses:
-    """A documented success response: named ``(summary, value)`` examples and response headers.
-
-    Without examples the response model's own schema examples document the body.
-    """
-    response: dict[str, Any] = {"description": description}
-    if examples_by_name:
-        response["content"] = {
-            "application/json": {
-                "examples": {
-                    name: {"summary": summary, "value": value}
-                    for name, (summary, value) in examples_by_name.items()
-                }
-            }
-        }
-    if headers:
-        response["headers"] = {
-            name: {"description": text, "schema": {"type": "string"}}
-            for name, text in headers.items()
-        }
-    return {status: response}
-
-
-ETAG_HEADER = {"ETag": 'The post\'s version, for `If-Match` on a later change, e.g. `"4"`'}
+ETAG_HEADER = etag_header("post")
 LOCATION_HEADER = {"Location": "The URL of what was created, e.g. `/posts/9c1d7e2a…`"}
 
 
@@ -318,45 +213,9 @@ def created_success(
     return responses
 
 
-def merge(*parts: OpenApiResponses) -> OpenApiResponses:
-    """Several ``responses`` dictionaries as one (the keys of one status are combined)."""
-    merged: OpenApiResponses = {}
-    for part in parts:
-        for status, response in part.items():
-            merged[status] = {**merged.get(status, {}), **response}
-    return merged
-
-
-def _restore_null_examples(components: dict[str, Any], modules: tuple[ModuleType, ...]) -> None:
-    # FastAPI renders the document without None values, which would drop e.g. `"id": null`
-    # from the bodies' examples and make them invalid: put the models' own examples back.
-    for name, schema in components.items():
-        for module in modules:
-            model = getattr(module, name, None)
-            if isinstance(model, type) and issubclass(model, BaseModel) and "examples" in schema:
-                schema["examples"] = model.model_json_schema(mode="serialization")["examples"]
-                break
-
-
 def complete_openapi(app: FastAPI, *schema_modules: ModuleType) -> None:
     """Complete ``app``'s document: the ``ProblemDetails`` schema and examples with nulls.
 
     ``schema_modules`` name the modules of bodies besides the commands' (e.g. the reads').
     """
-    build = app.openapi
-    modules = (api_schemas, *schema_modules)
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = build()
-            components = document.setdefault("components", {}).setdefault("schemas", {})
-            _restore_null_examples(components, modules)
-            problem = ProblemDetails.model_json_schema(
-                ref_template="#/components/schemas/{model}", mode="serialization"
-            )
-            for name, definition in problem.pop("$defs", {}).items():
-                components.setdefault(name, definition)
-            components.setdefault("ProblemDetails", problem)
-        return app.openapi_schema or build()
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    complete_service_openapi(app, api_schemas, *schema_modules)

@@ -16,32 +16,79 @@ from agora.servicekit import ApiModel
 
 _CHLOE: JsonDict = {"person_id": examples.PERSON_ID, "display_name": "Chloé Martin"}
 _KARIM: JsonDict = {"person_id": examples.OTHER_PERSON_ID, "display_name": "Karim Benali"}
-_COUNTS: JsonDict = {
-    "comments": 3,
-    "reactions": {"like": 4, "celebrate": 1, "insightful": 2, "support": 0},
-    "shares": 1,
+_ERASED: JsonDict = {"person_id": "jean.dupont", "display_name": None}
+_REACTIONS: JsonDict = {"like": 4, "celebrate": 1, "insightful": 2, "support": 0}
+_COUNTS: JsonDict = {"comments": 3, "reactions": _REACTIONS, "shares": 1}
+_COMMUNITY_PLACE: JsonDict = {
+    "kind": "community",
+    "id": examples.COMMUNITY_ID,
+    "name": "Communauté Kubernetes",
+    "archived": False,
+}
+_PROFILE_PLACE: JsonDict = {
+    "kind": "profile",
+    "id": examples.OTHER_PERSON_ID,
+    "name": "Karim Benali",
+    "archived": False,
+}
+_WORK_ITEM: JsonDict = {
+    "system": "jira",
+    "item_id": "OPS-1234",
+    "url": "https://jira.example.com/browse/OPS-1234",
+    "title": "Rotate ingress certificates",
+}
+_POLL: JsonDict = {
+    "options": [
+        {"option_id": "o1", "label": "Tuesday", "votes": 4},
+        {"option_id": "o2", "label": "Wednesday", "votes": 9},
+        {"option_id": "o3", "label": "Thursday", "votes": 2},
+    ],
+    "closes_at": "2026-12-15T17:00:00Z",
+    "results_visibility": "after_voting",
+    "closed": False,
+    "results_visible": True,
+    "total_votes": 15,
+    "my_vote": "o2",
+}
+_HIDDEN_POLL: JsonDict = {
+    **_POLL,
+    "options": [
+        {"option_id": "o1", "label": "Tuesday", "votes": None},
+        {"option_id": "o2", "label": "Wednesday", "votes": None},
+    ],
+    "results_visible": False,
+    "total_votes": None,
+    "my_vote": None,
+}
+_MODERATION: JsonDict = {
+    "reason": "Shares a customer's contract details",
+    "moderator_id": examples.PERSON_ID,
+    "at": "2026-11-23T10:05:00Z",
+}
+_VERSION: JsonDict = {
+    "text": "How do we rotate the ingress certificates?",
+    "html": "<p>How do we rotate the ingress certificates?</p>\n",
+    "tags": ["kubernetes"],
+    "edited_at": None,
+}
+_REPORT: JsonDict = {
+    "report_id": examples.REPORT_ID,
+    "reporter": _KARIM,
+    "reason": "Shares a customer's contract details",
+    "comment_id": None,
+    "at": "2026-11-23T09:58:00Z",
 }
 _ITEM: JsonDict = {
     "post_id": examples.POST_ID,
     "kind": "question",
     "author": _CHLOE,
-    "place": {
-        "kind": "community",
-        "id": examples.COMMUNITY_ID,
-        "name": "Communauté Kubernetes",
-        "archived": False,
-    },
+    "place": _COMMUNITY_PLACE,
     "text": "How do we rotate the **ingress certificates** without downtime?",
     "html": "<p>How do we rotate the <strong>ingress certificates</strong> without downtime?</p>\n",
     "tags": ["kubernetes", "tls"],
     "mentions": [],
     "links": [],
-    "work_item": {
-        "system": "jira",
-        "item_id": "OPS-1234",
-        "url": "https://jira.example.com/browse/OPS-1234",
-        "title": "Rotate ingress certificates",
-    },
+    "work_item": _WORK_ITEM,
     "praise": None,
     "poll": None,
     "shared_post_id": None,
@@ -67,19 +114,7 @@ _POLL_ITEM: JsonDict = {
     "my_reaction": None,
     "answered": None,
     "accepted_comment_id": None,
-    "poll": {
-        "options": [
-            {"option_id": "o1", "label": "Tuesday", "votes": 4},
-            {"option_id": "o2", "label": "Wednesday", "votes": 9},
-            {"option_id": "o3", "label": "Thursday", "votes": 2},
-        ],
-        "closes_at": "2026-12-15T17:00:00Z",
-        "results_visibility": "after_voting",
-        "closed": False,
-        "results_visible": True,
-        "total_votes": 15,
-        "my_vote": "o2",
-    },
+    "poll": _POLL,
 }
 _SUMMARY: JsonDict = {
     key: value for key, value in _ITEM.items() if key not in ("shared_post_id", "shared_post")
@@ -89,12 +124,7 @@ _SHARE_ITEM: JsonDict = {
     "post_id": examples.SHARED_POST_ID,
     "kind": "post",
     "author": _KARIM,
-    "place": {
-        "kind": "profile",
-        "id": examples.OTHER_PERSON_ID,
-        "name": "Karim Benali",
-        "archived": False,
-    },
+    "place": _PROFILE_PLACE,
     "text": "À lire si vous migrez vos clusters.",
     "html": "<p>À lire si vous migrez vos clusters.</p>\n",
     "tags": [],
@@ -143,12 +173,16 @@ _HIDDEN_COMMENT: JsonDict = {
 class PersonRef(ApiModel):
     """A person, with the name to show (``null`` once erased: show "former colleague")."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_CHLOE, _ERASED]})
+
     person_id: str
     display_name: str | None
 
 
 class PlaceView(ApiModel):
     """Where a post lives; a profile post's place is named after its author."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_COMMUNITY_PLACE, _PROFILE_PLACE]})
 
     kind: PlaceKind
     id: str
@@ -159,6 +193,8 @@ class PlaceView(ApiModel):
 class WorkItemView(ApiModel):
     """The item in another business tool the conversation is about."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_WORK_ITEM]})
+
     system: str
     item_id: str
     url: str | None
@@ -168,12 +204,20 @@ class WorkItemView(ApiModel):
 class PraiseView(ApiModel):
     """Who a praise thanks, and for which skill."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"people": [_KARIM], "skill": "kubernetes"}]}
+    )
+
     people: list[PersonRef]
     skill: str | None
 
 
 class PollOptionView(ApiModel):
     """One option of a poll; ``votes`` is ``null`` while the results are not visible."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"option_id": "o1", "label": "Tuesday", "votes": 4}]}
+    )
 
     option_id: str
     label: str
@@ -187,6 +231,8 @@ class PollView(ApiModel):
     ``after_closing``: to everyone once ``closes_at`` has passed.
     """
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_POLL, _HIDDEN_POLL]})
+
     options: list[PollOptionView]
     closes_at: datetime
     results_visibility: ResultsVisibility
@@ -199,6 +245,8 @@ class PollView(ApiModel):
 class ReactionCounts(ApiModel):
     """How many people reacted, by reaction."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_REACTIONS]})
+
     like: int = 0
     celebrate: int = 0
     insightful: int = 0
@@ -208,6 +256,8 @@ class ReactionCounts(ApiModel):
 class Counts(ApiModel):
     """Counts shown under a post (comments the reader can see, reactions, shares)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_COUNTS]})
+
     comments: int
     reactions: ReactionCounts
     shares: int
@@ -215,6 +265,8 @@ class Counts(ApiModel):
 
 class ModerationView(ApiModel):
     """Why and when a moderator hid a post or comment (shown to its author and moderators)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_MODERATION]})
 
     reason: str
     moderator_id: str
@@ -264,6 +316,8 @@ class PostItem(PostSummary):
 class PostVersion(ApiModel):
     """An earlier version of an edited post."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_VERSION]})
+
     text: str
     html: str
     tags: list[str]
@@ -296,6 +350,8 @@ class CommentView(ApiModel):
 class ReportView(ApiModel):
     """A report on the post or one of its comments (shown to moderators only)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_REPORT]})
+
     report_id: str
     reporter: PersonRef
     reason: str
@@ -312,14 +368,7 @@ class PostDetail(PostItem):
                 {
                     **_ITEM,
                     "comments": [_COMMENT, _HIDDEN_COMMENT],
-                    "history": [
-                        {
-                            "text": "How do we rotate the ingress certificates?",
-                            "html": "<p>How do we rotate the ingress certificates?</p>\n",
-                            "tags": ["kubernetes"],
-                            "edited_at": None,
-                        }
-                    ],
+                    "history": [_VERSION],
                     "reports": None,
                     "subscribed": True,
                 }

@@ -18,9 +18,7 @@ from agora.feed.api.openapi import (
     ETAG_HEADER,
     POST_NOT_FOUND,
     VALIDATION_FAILED,
-    merge,
     problems,
-    success,
 )
 from agora.feed.api.read_schemas import PostDetail, PostPage
 from agora.feed.api.read_views import post_detail, post_page
@@ -35,6 +33,7 @@ from agora.feed.readside.timelines import (
     TimelineQueries,
 )
 from agora.servicekit.identity import CurrentIdentity
+from agora.servicekit.openapi import merge, success
 
 router = APIRouter(tags=["feed reads"])
 

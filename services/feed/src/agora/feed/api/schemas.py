@@ -173,6 +173,39 @@ class NewPost(ApiModel):
         return self
 
 
+ImportedTime = Annotated[
+    AwareDatetime,
+    Field(
+        description=(
+            "When it was originally published, with its time zone: in the past, and not before "
+            "2000-01-01. Timelines, the post's view and notifications show this time."
+        )
+    ),
+]
+ImportedAuthor = Annotated[
+    PersonId, Field(description="The author's person id (they must be allowed to post it now).")
+]
+
+
+class ImportedPost(NewPost):
+    """A post of another network, imported with its author and original time (platform admins)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **examples.KUBERNETES_POST,
+                    "author_id": examples.PERSON_ID,
+                    "published_at": "2026-09-14T08:30:00Z",
+                }
+            ]
+        }
+    )
+
+    author_id: ImportedAuthor
+    published_at: ImportedTime
+
+
 class PostEdit(ApiModel):
     """A post's new text; absent ``tags`` or ``mentions`` are kept."""
 
@@ -249,6 +282,25 @@ class NewComment(ApiModel):
     text: CommentText
     mentions: Mentions = Field(default_factory=list)
     parent_comment_id: Id | None = None
+
+
+class ImportedComment(NewComment):
+    """A comment of another network, imported with its author and original time."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "We used cert-manager with a staged rollout.",
+                    "author_id": examples.OTHER_PERSON_ID,
+                    "published_at": "2026-09-14T09:05:00Z",
+                }
+            ]
+        }
+    )
+
+    author_id: ImportedAuthor
+    published_at: ImportedTime
 
 
 class CommentEdit(ApiModel):

@@ -10,7 +10,7 @@ community is read-only.
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from agora.eventsourcing import DomainEvent
 from agora.feed.content import extract_links
@@ -88,6 +88,8 @@ MIN_POLL_OPTIONS = 2
 MAX_POLL_OPTIONS = 10
 MAX_POLL_DURATION = timedelta(days=365)
 MAX_READ_MARKS = 200
+EARLIEST_IMPORT = datetime(2000, 1, 1, tzinfo=UTC)
+"""Imported content is older than its import, but not older than this."""
 
 
 def work_item_post_id(community_id: str, system: str, item_id: str) -> str:
@@ -377,6 +379,66 @@ def decide_restore_comment(
     if not comment.hidden:
         return []
     return [CommentRestored(comment_id=comment_id, moderator_id=actor.person_id)]
+
+
+# --- imports from another network (platform administrators) -------------------------------------
+
+
+def decide_import_post(
+    state: PostState,
+    community: CommunityFacts | None,
+    *,
+    importer: Actor,
+    author: Actor,
+    command: PublishPost,
+    published_at: datetime,
+    now: datetime,
+) -> Events:
+    """Publish, on behalf of ``author`` and at its original time, a post of another network.
+
+    Only platform administrators import; the author must be allowed to publish the post now
+    (a member of its community, posting on their own profile), as for a post published here.
+    """
+    _require_importer(importer, published_at, now, InvalidPostError)
+    return [
+        event.model_copy(update={"published_at": published_at})
+        for event in decide_publish(state, community, author, command, now)
+    ]
+
+
+def decide_import_comment(
+    state: PostState,
+    community: CommunityFacts | None,
+    *,
+    importer: Actor,
+    author: Actor,
+    command: AddComment,
+    published_at: datetime,
+    now: datetime,
+) -> Events:
+    """Add, on behalf of ``author`` and at its original time, a comment of another network.
+
+    The author must be allowed to comment now; a comment cannot be older than its imported post.
+    """
+    _require_importer(importer, published_at, now, InvalidCommentError)
+    if state.published_at is not None and published_at < state.published_at:
+        raise InvalidCommentError("an imported comment cannot be older than its post")
+    return [
+        event.model_copy(update={"published_at": published_at})
+        for event in decide_add_comment(state, community, author, command)
+    ]
+
+
+def _require_importer(
+    importer: Actor,
+    published_at: datetime,
+    now: datetime,
+    invalid: type[InvalidPostError | InvalidCommentError],
+) -> None:
+    if not importer.is_platform_admin:
+        raise NotAllowedError("only platform administrators import content")
+    if not EARLIEST_IMPORT <= published_at <= now:
+        raise invalid(f"an imported time lies between {EARLIEST_IMPORT.date().isoformat()} and now")
 
 
 # --- reactions, answers, votes ------------------------------------------------------------------

@@ -114,6 +114,9 @@ class PostPublished(DomainEvent):
     poll: Poll | None = None
     shared_post_id: str | None = None
     """Set when this post shares another one; ``content`` is then the sharer's comment."""
+    published_at: datetime | None = None
+    """Set when a platform administrator imported the post from another network: its original
+    time, which readers use instead of the envelope's (the time it was imported)."""
 
 
 @registry.register
@@ -169,6 +172,9 @@ class CommentAdded(DomainEvent):
     author_id: str
     content: Content
     parent_comment_id: str | None = None
+    published_at: datetime | None = None
+    """Set when a platform administrator imported the comment from another network: its
+    original time, which readers use instead of the envelope's (the time it was imported)."""
 
 
 @registry.register

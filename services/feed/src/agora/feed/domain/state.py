@@ -1,5 +1,6 @@
 """The states the feed's rules decide on, folded from a post's or an inbox's events."""
 
+from datetime import datetime
 from functools import singledispatch
 
 from pydantic import BaseModel, ConfigDict
@@ -80,6 +81,8 @@ class PostState(BaseModel):
     praise: Praise | None = None
     poll: Poll | None = None
     shared_post_id: str | None = None
+    published_at: datetime | None = None
+    """The original time of an imported post (``None`` for a post published here)."""
     deleted: bool = False
     hidden: bool = False
     comments: dict[str, CommentState] = {}
@@ -157,6 +160,7 @@ def _published(event: PostPublished, state: PostState) -> PostState:
         praise=event.praise,
         poll=event.poll,
         shared_post_id=event.shared_post_id,
+        published_at=event.published_at,
     )
 
 

@@ -78,6 +78,7 @@ from agora.feed.readside.notification_inbox import (
     unread_entry,
 )
 from agora.feed.readside.notification_queries import NotificationQueries
+from agora.feed.readside.posts import event_time
 
 __all__ = ["NotificationQueries", "apply_event", "apply_fact", "join_request_key"]
 
@@ -254,15 +255,17 @@ def _notification(
     post_id: str | None = None,
     comment_id: str | None = None,
     community_id: str | None = None,
+    at: datetime | None = None,
     **extra: Any,
 ) -> Document:
-    """A new notification document (``deliver`` adds its key and bucket)."""
+    """A new notification document (``deliver`` adds its key and bucket), dated ``at`` (by
+    default the envelope's time)."""
     return {
         "local_id": local_id or envelope.id,
         "person_id": person_id,
         "kind": kind,
-        "created_at": envelope.time,
-        "updated_at": envelope.time,
+        "created_at": at or envelope.time,
+        "updated_at": at or envelope.time,
         "actors": [actor],
         "actor_count": 1,
         "post_id": post_id,
@@ -285,6 +288,8 @@ class _PostEventHandler:
         self.facts = FactsQueries(GenerationCollections(read_model))
         self.contexts = collection(read_model, "notifications")
         self.post_id = envelope.streamid.removeprefix(POST_STREAM)
+        self.at = envelope.time
+        """When the event happened for readers (an imported post's or comment's own time)."""
         self._community: CommunityFacts | None = None
         self._community_loaded = False
 
@@ -295,6 +300,7 @@ class _PostEventHandler:
         applied = (document or {}).get("_applied", {}).get(self.envelope.streamid, 0)
         if applied >= self.envelope.streamversion:
             return
+        self.at = event_time(self.envelope, event)
         if isinstance(event, PostPublished):
             context = _published_context(event)
         else:
@@ -383,6 +389,7 @@ class _PostEventHandler:
                     post_id=context.post_id,
                     comment_id=comment_id,
                     community_id=context.community_id,
+                    at=self.at,
                     **extra,
                 )
                 await self.store.deliver(inbox, document)

@@ -76,6 +76,14 @@ def already_applied(document: Document | None, envelope: EventEnvelope) -> bool:
     return applied is not None and int(applied) >= envelope.streamversion
 
 
+def event_time(envelope: EventEnvelope, event: DomainEvent) -> datetime:
+    """When readers see that ``event`` happened: an imported post's or comment's original time,
+    otherwise the time it was stored (the envelope's)."""
+    if isinstance(event, PostPublished | CommentAdded) and event.published_at is not None:
+        return event.published_at
+    return envelope.time
+
+
 def is_published(document: Document | None) -> bool:
     """Whether the document is a published post (not a placeholder holding shares only)."""
     return document is not None and "published_at" in document
@@ -97,7 +105,7 @@ async def apply_event(envelope: EventEnvelope, event: DomainEvent, read_model: R
             await _count_share(posts, event.shared_post_id, post_id, shared=True)
     elif isinstance(event, PostDeleted) and current.get("shared_post_id"):
         await _count_share(posts, str(current["shared_post_id"]), post_id, shared=False)
-    changes = post_changes(event, current, envelope.time)
+    changes = post_changes(event, current, event_time(envelope, event))
     update: Document = {"$set": changes} if changes else {}
     await apply_once(posts, document_id=post_id, envelope=envelope, update=update)
 

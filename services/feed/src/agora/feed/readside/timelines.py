@@ -154,7 +154,7 @@ async def apply_event(
     facts = FactsQueries(GenerationCollections(read_model))
     if isinstance(event, PostPublished):
         record, deliveries, fan_out_on_read = await _publication(
-            event, envelope.time, facts, large_community_members
+            event, posts_part.event_time(envelope, event), facts, large_community_members
         )
         if fan_out_on_read is not None:
             await timelines.update_one(

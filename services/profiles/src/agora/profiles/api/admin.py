@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Request, Response
 
 from agora.profiles.api import examples
-from agora.profiles.api.commands import RuntimeDep, json_answer, run_command
+from agora.profiles.api.commands import RuntimeDep, json_answer, profile_answer, run_command
 from agora.profiles.api.openapi import (
     COMMAND,
     IDEMPOTENT_COMMAND,
@@ -97,13 +97,7 @@ def admin_router() -> APIRouter:
 
         async def command(actor: Actor) -> StoredAnswer:
             changed = await _provision_one(runtime.service, actor, body)
-            view = person_view(changed.profile, viewer_id=actor.person_id)
-            return json_answer(
-                status_code=201 if changed.created else 200,
-                body=view.model_dump(mode="json"),
-                version=changed.version,
-                subjects=(view.id,),
-            )
+            return profile_answer(changed, actor, status_code=201 if changed.created else 200)
 
         return await run_command(
             request=request,
@@ -189,13 +183,7 @@ def admin_router() -> APIRouter:
 
         async def command(actor: Actor) -> StoredAnswer:
             changed = await runtime.service.deactivate(actor=actor, person_id=person_id)
-            view = person_view(changed.profile, viewer_id=actor.person_id)
-            return json_answer(
-                status_code=200,
-                body=view.model_dump(mode="json"),
-                version=changed.version,
-                subjects=(person_id,),
-            )
+            return profile_answer(changed, actor)
 
         return await run_command(
             request=request, identity=identity, runtime=runtime, body=None, command=command

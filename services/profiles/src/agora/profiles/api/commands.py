@@ -6,9 +6,10 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from agora.profiles.api.views import person_view
 from agora.profiles.bootstrap import Runtime
 from agora.profiles.idempotency import StoredAnswer, fingerprint
-from agora.profiles.service import Actor
+from agora.profiles.service import Actor, Changed
 from agora.servicekit.identity import Identity
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
@@ -39,6 +40,22 @@ def json_answer(
         body=body,
         etag=None if version is None else etag(version),
         subjects=subjects,
+    )
+
+
+def profile_answer(
+    changed: Changed, actor: Actor, *, status_code: int = 200, with_etag: bool = True
+) -> StoredAnswer:
+    """The answer showing the profile a command changed, as its actor may see it.
+
+    ``with_etag`` adds the profile's version (the caller may edit it with ``If-Match``).
+    """
+    view = person_view(changed.profile, viewer_id=actor.person_id)
+    return json_answer(
+        status_code=status_code,
+        body=view.model_dump(mode="json"),
+        version=changed.version if with_etag else None,
+        subjects=(view.id,),
     )
 
 

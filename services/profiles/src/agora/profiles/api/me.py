@@ -1,11 +1,12 @@
 """Routes for one's own profile: edits, skills, topics and visibility."""
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Request, Response
 
 from agora.profiles.api import examples
-from agora.profiles.api.commands import RuntimeDep, etag, json_answer, run_command
+from agora.profiles.api.commands import RuntimeDep, etag, profile_answer, run_command
 from agora.profiles.api.openapi import (
     COMMAND,
     IDEMPOTENT_COMMAND,
@@ -33,13 +34,15 @@ from agora.profiles.api.schemas import (
     TopicsIn,
 )
 from agora.profiles.api.views import completeness_out, person_view
+from agora.profiles.bootstrap import Runtime
 from agora.profiles.domain.errors import PersonNotFoundError
 from agora.profiles.domain.events import VisibilitySettings
 from agora.profiles.domain.sealing import EditedDetails
 from agora.profiles.idempotency import StoredAnswer
+from agora.profiles.queries import PersonRecord
 from agora.profiles.service import Actor, Changed, StaleVersionError
 from agora.profiles.skills import normalise_skill
-from agora.servicekit.identity import CurrentIdentity
+from agora.servicekit.identity import CurrentIdentity, Identity
 
 EXPORT_MAX_FOLLOWERS = 100_000
 SkillName = Annotated[
@@ -73,14 +76,40 @@ def skill_name(raw: str) -> str:
     return normalise_skill(raw) or raw
 
 
-def own_profile(changed: Changed, actor: Actor) -> StoredAnswer:
-    """The answer to a change of one's own profile: the owner's view and its version."""
-    view = person_view(changed.profile, viewer_id=actor.person_id)
-    return json_answer(
-        status_code=200,
-        body=view.model_dump(mode="json"),
-        version=changed.version,
-        subjects=(view.id,),
+async def person_record(runtime: Runtime, person_id: str) -> PersonRecord:
+    """The person's profile as the read model has it, or ``PersonNotFoundError``."""
+    record = await runtime.queries.person(person_id)
+    if record is None:
+        raise PersonNotFoundError(person_id)
+    return record
+
+
+async def read_profile(runtime: Runtime, person_id: str, *, viewer_id: str) -> Response:
+    """The person's profile as ``viewer_id`` may see it, with its version as ETag."""
+    record = await person_record(runtime, person_id)
+    view = person_view(record.profile, viewer_id=viewer_id)
+    return Response(
+        content=view.model_dump_json(),
+        media_type="application/json",
+        headers={"ETag": etag(record.version)},
+    )
+
+
+async def change_own_profile(
+    *,
+    request: Request,
+    identity: Identity,
+    runtime: Runtime,
+    body: Any,
+    change: Callable[[Actor], Awaitable[Changed]],
+) -> Response:
+    """Run ``change`` of the caller's own profile as a command answering the owner's view."""
+
+    async def command(actor: Actor) -> StoredAnswer:
+        return profile_answer(await change(actor), actor)
+
+    return await run_command(
+        request=request, identity=identity, runtime=runtime, body=body, command=command
     )
 
 
@@ -103,15 +132,7 @@ def me_router() -> APIRouter:
 
         The ETag is the profile's version, for ``If-Match`` when editing it.
         """
-        record = await runtime.queries.person(identity.person_id)
-        if record is None:
-            raise PersonNotFoundError(identity.person_id)
-        view = person_view(record.profile, viewer_id=identity.person_id)
-        return Response(
-            content=view.model_dump_json(),
-            media_type="application/json",
-            headers={"ETag": etag(record.version)},
-        )
+        return await read_profile(runtime, identity.person_id, viewer_id=identity.person_id)
 
     @router.get(
         "/completeness",
@@ -127,9 +148,7 @@ def me_router() -> APIRouter:
         identity: CurrentIdentity, runtime: RuntimeDep
     ) -> CompletenessOut:
         """How complete one's profile is (0 to 100), and the items still missing."""
-        record = await runtime.queries.person(identity.person_id)
-        if record is None:
-            raise PersonNotFoundError(identity.person_id)
+        record = await person_record(runtime, identity.person_id)
         return completeness_out(record.profile)
 
     @router.get(
@@ -182,17 +201,14 @@ def me_router() -> APIRouter:
         """
         version = expected_version(if_match)
         edit = EditedDetails(**body.model_dump(mode="json", exclude_unset=True))
-
-        async def command(actor: Actor) -> StoredAnswer:
-            changed = await runtime.service.edit(actor=actor, edit=edit, expected_version=version)
-            return own_profile(changed, actor)
-
-        return await run_command(
+        return await change_own_profile(
             request=request,
             identity=identity,
             runtime=runtime,
             body={"if_match": version, "edit": body.model_dump(mode="json", exclude_unset=True)},
-            command=command,
+            change=lambda actor: runtime.service.edit(
+                actor=actor, edit=edit, expected_version=version
+            ),
         )
 
     @router.put(
@@ -213,19 +229,14 @@ def me_router() -> APIRouter:
 
         Levels: 1 notions, 2 practice, 3 advanced, 4 expert.
         """
-
-        async def command(actor: Actor) -> StoredAnswer:
-            changed = await runtime.service.put_skill(
-                actor=actor, skill=skill_name(name), level=body.level
-            )
-            return own_profile(changed, actor)
-
-        return await run_command(
+        return await change_own_profile(
             request=request,
             identity=identity,
             runtime=runtime,
             body=body.model_dump(mode="json"),
-            command=command,
+            change=lambda actor: runtime.service.put_skill(
+                actor=actor, skill=skill_name(name), level=body.level
+            ),
         )
 
     @router.delete(
@@ -242,13 +253,12 @@ def me_router() -> APIRouter:
 
         Removing a skill one has not declared changes nothing.
         """
-
-        async def command(actor: Actor) -> StoredAnswer:
-            changed = await runtime.service.remove_skill(actor=actor, skill=skill_name(name))
-            return own_profile(changed, actor)
-
-        return await run_command(
-            request=request, identity=identity, runtime=runtime, body=None, command=command
+        return await change_own_profile(
+            request=request,
+            identity=identity,
+            runtime=runtime,
+            body=None,
+            change=lambda actor: runtime.service.remove_skill(actor=actor, skill=skill_name(name)),
         )
 
     @router.put(
@@ -265,17 +275,14 @@ def me_router() -> APIRouter:
         runtime: RuntimeDep,
     ) -> Response:
         """Replace one's interests with the given topics (up to 50; none clears them)."""
-
-        async def command(actor: Actor) -> StoredAnswer:
-            changed = await runtime.service.set_interests(actor=actor, topics=list(body.topics))
-            return own_profile(changed, actor)
-
-        return await run_command(
+        return await change_own_profile(
             request=request,
             identity=identity,
             runtime=runtime,
             body=body.model_dump(mode="json"),
-            command=command,
+            change=lambda actor: runtime.service.set_interests(
+                actor=actor, topics=list(body.topics)
+            ),
         )
 
     @router.put(
@@ -292,17 +299,14 @@ def me_router() -> APIRouter:
         runtime: RuntimeDep,
     ) -> Response:
         """Replace the topics one can help colleagues with (up to 50; none clears them)."""
-
-        async def command(actor: Actor) -> StoredAnswer:
-            changed = await runtime.service.set_help_topics(actor=actor, topics=list(body.topics))
-            return own_profile(changed, actor)
-
-        return await run_command(
+        return await change_own_profile(
             request=request,
             identity=identity,
             runtime=runtime,
             body=body.model_dump(mode="json"),
-            command=command,
+            change=lambda actor: runtime.service.set_help_topics(
+                actor=actor, topics=list(body.topics)
+            ),
         )
 
     @router.put(
@@ -323,17 +327,12 @@ def me_router() -> APIRouter:
         The groups are email, location, languages, manager and start date; omitted groups
         are visible to everyone.
         """
-
-        async def command(actor: Actor) -> StoredAnswer:
-            changed = await runtime.service.set_visibility(actor=actor, settings=body)
-            return own_profile(changed, actor)
-
-        return await run_command(
+        return await change_own_profile(
             request=request,
             identity=identity,
             runtime=runtime,
             body=body.model_dump(mode="json"),
-            command=command,
+            change=lambda actor: runtime.service.set_visibility(actor=actor, settings=body),
         )
 
     return router

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Query, Request, Response
 
 from agora.profiles.api import examples
 from agora.profiles.api.admin import PersonId
-from agora.profiles.api.commands import RuntimeDep, etag, json_answer, run_command
-from agora.profiles.api.me import SkillName, skill_name
+from agora.profiles.api.commands import RuntimeDep, json_answer, profile_answer, run_command
+from agora.profiles.api.me import SkillName, read_profile, skill_name
 from agora.profiles.api.openapi import (
     COMMAND,
     IDEMPOTENT_COMMAND,
@@ -24,7 +24,6 @@ from agora.profiles.api.openapi import (
 )
 from agora.profiles.api.schemas import PeoplePageOut, PersonIdsPageOut, PersonOut
 from agora.profiles.api.views import person_view
-from agora.profiles.domain.errors import PersonNotFoundError
 from agora.profiles.idempotency import StoredAnswer
 from agora.profiles.queries import Page
 from agora.profiles.service import Actor
@@ -102,15 +101,7 @@ def people_router() -> APIRouter:
 
         Fields the person hides from the caller are ``null``.
         """
-        record = await runtime.queries.person(person_id)
-        if record is None:
-            raise PersonNotFoundError(person_id)
-        view = person_view(record.profile, viewer_id=identity.person_id)
-        return Response(
-            content=view.model_dump_json(),
-            media_type="application/json",
-            headers={"ETag": etag(record.version)},
-        )
+        return await read_profile(runtime, person_id, viewer_id=identity.person_id)
 
     @router.get(
         "/{person_id}/followers",
@@ -187,10 +178,7 @@ def people_router() -> APIRouter:
             changed = await runtime.service.endorse(
                 actor=actor, person_id=person_id, skill=skill_name(name)
             )
-            view = person_view(changed.profile, viewer_id=actor.person_id)
-            return json_answer(
-                status_code=200, body=view.model_dump(mode="json"), subjects=(person_id,)
-            )
+            return profile_answer(changed, actor, with_etag=False)
 
         return await run_command(
             request=request, identity=identity, runtime=runtime, body=None, command=command
@@ -223,10 +211,7 @@ def people_router() -> APIRouter:
             changed = await runtime.service.withdraw_endorsement(
                 actor=actor, person_id=person_id, skill=skill_name(name)
             )
-            view = person_view(changed.profile, viewer_id=actor.person_id)
-            return json_answer(
-                status_code=200, body=view.model_dump(mode="json"), subjects=(person_id,)
-            )
+            return profile_answer(changed, actor, with_etag=False)
 
         return await run_command(
             request=request, identity=identity, runtime=runtime, body=None, command=command

@@ -1,0 +1,61 @@
+"""``python -m bench.feed`` end to end at its smallest, so the benchmark cannot rot.
+
+Nothing here asserts on timings: the run must finish, every phase must have done its work,
+and the report must end with its JSON line.
+"""
+
+import json
+
+import pytest
+
+from agora.localinfra import InfraEndpoints
+from bench.feed.__main__ import main
+from bench.infra import KAFKA_VARIABLE, MONGO_VARIABLE
+
+pytestmark = pytest.mark.integration
+
+SMALLEST = [
+    "--quick",
+    "--people", "60",
+    "--communities", "5",
+    "--posts", "40",
+    "--preload-seconds", "20",
+    "--rate", "5",
+    "--delivery-seconds", "2",
+    "--large-posts", "1",
+    "--read-seconds", "1",
+]  # fmt: skip
+
+
+def test_the_smallest_feed_bench_runs_end_to_end(
+    infra_endpoints: InfraEndpoints,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv(KAFKA_VARIABLE, infra_endpoints.kafka_bootstrap)
+    monkeypatch.setenv(MONGO_VARIABLE, infra_endpoints.mongo_url)
+
+    assert main(SMALLEST) == 0
+
+    output = capsys.readouterr().out.strip().splitlines()
+    assert any(line.startswith("Agora feed benchmark") for line in output)
+    figures = json.loads(output[-1])
+    assert figures["bench"] == "agora-feed"
+    assert figures["organisation"]["people"] == 60
+    assert figures["facts"]["events"] > 60
+    assert figures["preload"]["posts"] == 40
+    assert figures["preload"]["home_entries_per_post"] >= 1
+    assert figures["delivery"]["posts"] == 10
+    assert figures["delivery"]["failed"] == 0
+    for phase in ("largest_community_on_read", "largest_community_on_write"):
+        assert figures[phase]["posts"] == 1
+        assert figures[phase]["failed"] == 0
+    on_read = figures["large_community_members"]["on_read"]
+    on_write = figures["large_community_members"]["on_write"]
+    assert on_read < figures["organisation"]["size_max"] <= on_write
+    reads = figures["reads"]
+    for kind in ("ours", "raw", "naive"):
+        assert reads[kind]["reads"] > 0
+        assert reads[kind]["errors"] == 0
+    assert reads["ours"]["items_per_page"] > 0
+    assert set(figures["goals"]) == {"delivery_met", "read_p99_met", "reads_per_s_met"}

@@ -1,0 +1,61 @@
+"""The generic pieces of a service's OpenAPI document: documented problems and successes."""
+
+import pytest
+
+from agora.servicekit.openapi import (
+    PROBLEM_SCHEMA_REF,
+    Problem,
+    merge,
+    problem_responses,
+    success,
+    validation_failed,
+)
+from agora.servicekit.problems import ABOUT_BLANK, PROBLEM_MEDIA_TYPE, ProblemDetails
+
+pytestmark = pytest.mark.unit
+
+
+def test_every_route_documents_401_with_its_bearer_challenge() -> None:
+    responses = problem_responses()
+
+    assert list(responses) == [401]
+    assert "WWW-Authenticate" in responses[401]["headers"]
+    media = responses[401]["content"][PROBLEM_MEDIA_TYPE]
+    assert media["schema"] == {"$ref": PROBLEM_SCHEMA_REF}
+    ProblemDetails.model_validate(media["examples"]["unauthorized"]["value"])
+
+
+def test_problems_of_one_status_share_a_response_with_the_service_s_description() -> None:
+    responses = problem_responses(
+        validation_failed("name"), validation_failed("text"), descriptions={422: "Not valid here"}
+    )
+
+    assert responses[422]["description"] == "Not valid here"
+    examples = responses[422]["content"][PROBLEM_MEDIA_TYPE]["examples"]
+    # Problems are named: the later one of a name is the one shown.
+    assert examples["validation-failed"]["value"]["errors"][0]["location"] == ["body", "text"]
+
+
+def test_a_status_the_service_does_not_describe_gets_its_reason_phrase() -> None:
+    gone = Problem(
+        name="gone",
+        status=410,
+        type_uri=ABOUT_BLANK,
+        title="Gone",
+        detail="the post was deleted",
+        summary="A deleted post",
+    )
+
+    assert problem_responses(gone)[410]["description"] == "Gone"
+
+
+def test_merging_combines_what_each_part_says_of_one_status() -> None:
+    merged = merge(
+        success(200, "Done", {"done": ("Done", {"id": "1"})}),
+        {200: {"model": dict}},
+        problem_responses(),
+    )
+
+    assert merged[200]["description"] == "Done"
+    assert merged[200]["model"] is dict
+    assert 401 in merged
