@@ -168,3 +168,12 @@ def test_ferretdb_patches_match_the_pinned_upstream_source() -> None:
     for patch in FERRETDB_PATCHES:
         text = (module / patch.file).read_text(encoding="utf-8")
         assert text.count(patch.upstream) == patch.count, patch.file
+
+
+def test_stacks_on_other_elasticsearch_ports_get_their_own_cluster_name() -> None:
+    default = load_profile("test", environ={})
+    moved = load_profile("test", environ={"AGORA_TEST_ELASTICSEARCH_BASE_PORT": "9270"})
+
+    assert default.cluster_name == "agora-test"
+    assert moved.cluster_name == "agora-test-9270"
+    assert load_profile("dev", environ={}).cluster_name != default.cluster_name

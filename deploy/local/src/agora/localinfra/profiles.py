@@ -23,8 +23,15 @@ class Profile:
 
     @property
     def cluster_name(self) -> str:
-        """Elasticsearch cluster name; distinct per profile so two stacks never join."""
-        return f"agora-{self.name}"
+        """Elasticsearch cluster name, distinct per profile and port so two stacks never join.
+
+        Nodes on one machine discover each other over loopback; two checkouts running the same
+        profile on different ports would otherwise merge into one cluster and lose shards.
+        """
+        default = _PROFILES[self.name].elasticsearch_base_port if self.name in _PROFILES else None
+        if self.elasticsearch_base_port == default:
+            return f"agora-{self.name}"
+        return f"agora-{self.name}-{self.elasticsearch_base_port}"
 
     @property
     def elasticsearch_http_port(self) -> int:

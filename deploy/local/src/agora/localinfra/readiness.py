@@ -16,6 +16,7 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 _PROBE_TIMEOUT = 3.0
+_READINESS_GROUP = "agora.readiness"
 
 
 @contextmanager
@@ -37,13 +38,16 @@ async def _kafka_cluster_id(bootstrap: str) -> str:
     try:
         await asyncio.wait_for(admin.start(), _PROBE_TIMEOUT)
         cluster: dict[str, Any] = await asyncio.wait_for(admin.describe_cluster(), _PROBE_TIMEOUT)
+        # Consumer groups work only once __consumer_offsets exists: a fresh broker creates it
+        # on the first coordinator lookup and answers "not available" until then.
+        await asyncio.wait_for(admin.find_coordinator(_READINESS_GROUP), _PROBE_TIMEOUT)
     finally:
         await admin.close()
     return str(cluster["cluster_id"])
 
 
 def kafka_problem(bootstrap: str, expected_cluster_id: str | None) -> str | None:
-    """Ask the broker for cluster metadata and check that it is the expected cluster."""
+    """Ask for cluster metadata and a group coordinator; check that it is the expected cluster."""
     # A worker thread keeps asyncio.run legal when the caller already runs an event loop.
     with _silenced("aiokafka"), ThreadPoolExecutor(max_workers=1) as pool:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from typing import NoReturn
 
 from agora.localinfra.components import Probe, endpoints, prepare, probes, programs
 from agora.localinfra.endpoints import InfraEndpoints
-from agora.localinfra.errors import ComponentError
+from agora.localinfra.errors import ComponentError, InfraError
 from agora.localinfra.install import Installation, install
 from agora.localinfra.paths import (
     RunLayout,
@@ -150,6 +151,13 @@ class LocalStack:
             log_file = self.layout.log(probe.name)
             result.append(ComponentStatus(probe.name, probe.address, state, problem, log_file))
         return result
+
+    def discard_data(self) -> None:
+        """Delete the stopped stack's data (topics, indices, collections); logs are kept."""
+        with file_lock(self.layout.root / "stack.lock"):
+            if self.supervisor.is_running():
+                raise InfraError(f"the {self.profile.name} stack runs: stop it before discarding")
+            shutil.rmtree(self.layout.root / "data", ignore_errors=True)
 
     def stop(self) -> None:
         """Shut this profile's supervisord down and wait until its processes are gone."""

@@ -97,6 +97,9 @@ def local_endpoints(keep: bool) -> Iterator[InfraEndpoints]:
     lease = sessions / str(os.getpid())
     with file_lock(sessions / "lock"):
         if not stack.is_running() and not keep:
+            # The test stack is disposable: starting from empty data keeps topics and indices
+            # left by earlier runs from piling up (thousands of partitions slow Kafka down).
+            stack.discard_data()
             started_by_pytest.touch()
         lease.touch()
     try:
