@@ -39,6 +39,7 @@ from bench.stats import Distribution, distribution
 
 Document = dict[str, Any]
 NEVER = math.inf
+TRANSPORT_ERROR = -1
 CONCURRENT_CHECKS = 4
 """Visibility checks in flight at once, so a backlog of pending posts cannot flood the
 database with checks (they queue instead, which only delays posts that are late anyway)."""
@@ -66,6 +67,8 @@ class _Sample:
     visible: float = NEVER
     done: float = NEVER
     status: int = 0
+    """The answer's status; 0 before the send, ``TRANSPORT_ERROR`` when none came."""
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,9 @@ class DeliveryResult:
     done: Distribution
     """Scheduled send → the fan-out finished (every home and timeline written)."""
     failed: int
-    """Posts answered with something other than 201 (counted as never delivered)."""
+    """Posts answered with something other than 201, or not at all (never delivered)."""
+    transport_errors: list[str]
+    """The kinds of connection errors among the failed posts (none: every post was answered)."""
     undelivered: int
     """Posts not delivered within the drain time after the last scheduled send."""
     max_schedule_lag_ms: float
@@ -106,6 +111,7 @@ class DeliveryResult:
             "visible": self.visible.as_dict(),
             "fan_out_done": self.done.as_dict(),
             "failed": self.failed,
+            "transport_errors": self.transport_errors,
             "undelivered_within_drain": self.undelivered,
             "max_schedule_lag_ms": round(self.max_schedule_lag_ms, 1),
             "visibility_polls": self.polls,
@@ -177,11 +183,17 @@ async def measure_delivery(
 
     async def fire(planned: PlannedPost, sample: _Sample, give_up_at: float) -> None:
         sample.started = time.perf_counter()
-        response = await client.post(
-            "/posts",
-            json=planned.spec.request_body(),
-            headers=tokens.headers(planned.spec.author_id),
-        )
+        try:
+            response = await client.post(
+                "/posts",
+                json=planned.spec.request_body(),
+                headers=tokens.headers(planned.spec.author_id),
+            )
+        except httpx.HTTPError as error:
+            # The connection failed or was dropped (an overloaded service): never delivered.
+            sample.status = TRANSPORT_ERROR
+            sample.error = type(error).__name__
+            return
         sample.status = response.status_code
         if response.status_code != 201:
             return
@@ -256,6 +268,7 @@ def _result(
         visible=distribution(visible),
         done=distribution(done),
         failed=sum(1 for s in samples if s.status not in (0, 201)),
+        transport_errors=sorted({s.error for s in samples if s.status == TRANSPORT_ERROR}),
         undelivered=sum(1 for value in done if not math.isfinite(value)),
         max_schedule_lag_ms=max(started, default=0.0) * 1000.0,
         polls=polls,

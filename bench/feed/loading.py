@@ -142,8 +142,14 @@ async def preload_posts(
     sent = 0
     last_report = started
     while sent < posts:
-        behind = await progress.lag(topic)
+        lag = await progress.lag_or_none(topic)
         now = time.perf_counter()
+        if lag is None:
+            if now >= deadline:
+                break
+            await asyncio.sleep(1.0)
+            continue
+        behind = lag
         applied = sent - behind
         # Stop sending when the posts still unapplied would take past the deadline to apply.
         if applied > 0 and now + behind * (now - started) / applied >= deadline:

@@ -49,6 +49,9 @@ HOME_ROUTE = "/me/timeline"
 WARM_UP_POSTS = 3
 WARM_UP_READS = 40
 MIN_DELIVERY_POSTS = 10
+KEEPALIVE_SECONDS = 2.0
+"""Idle connections are dropped by the client before uvicorn's 5 s keep-alive timeout closes
+them, so a request never goes out on a connection the server is closing (a ``ReadError``)."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,11 @@ class opened_context:  # noqa: N801 - used as ``async with opened_context(...)``
         client = httpx.AsyncClient(
             base_url=service.base_url,
             timeout=httpx.Timeout(60.0),
-            limits=httpx.Limits(max_connections=500, max_keepalive_connections=500),
+            limits=httpx.Limits(
+                max_connections=500,
+                max_keepalive_connections=500,
+                keepalive_expiry=KEEPALIVE_SECONDS,
+            ),
         )
         progress = ProjectionProgress(service.settings, mongo[service.settings.mongo_database])
         await progress.start()

@@ -2,12 +2,14 @@
 ends of the topics it consumes (the runner commits a partition only after applying its batch)."""
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -17,6 +19,7 @@ from agora.feed.settings import FeedSettings
 from bench.waiting import StalledError
 
 Document = dict[str, Any]
+logger = logging.getLogger(__name__)
 
 
 def consumed_topics(settings: FeedSettings) -> list[str]:
@@ -72,6 +75,15 @@ class ProjectionProgress:
             behind += max(0, end - done)
         return behind
 
+    async def lag_or_none(self, topics: list[str] | None = None) -> int | None:
+        """The lag, or ``None`` when the broker could not tell just now (a coordinator moving,
+        a broker restarting): waits treat that as no progress rather than as a failure."""
+        try:
+            return await self.lag(topics)
+        except KafkaError as error:
+            logger.warning("could not read the projection's lag: %r", error)
+            return None
+
     async def wait_caught_up(
         self,
         *,
@@ -89,10 +101,15 @@ class ProjectionProgress:
         last_progress = time.perf_counter()
         last_report = 0.0
         while True:
-            behind = await self.lag(topics)
+            behind = await self.lag_or_none(topics)
             now = time.perf_counter()
             if behind == 0:
                 return now
+            if behind is None:  # the broker did not answer: no progress seen this time
+                if now - last_progress > stall_seconds:
+                    raise StalledError(f"{what}: the broker has not answered for a while")
+                await asyncio.sleep(interval)
+                continue
             if best is None or behind < best:
                 best, last_progress = behind, now
             elif now - last_progress > stall_seconds:

@@ -211,12 +211,13 @@ def _delivery_lines(results: FeedBenchResults) -> list[str]:
         "  above the threshold: the community's head, which home reads merge); fan-out done:",
         "  the post's delivery record, written after every home and timeline got it. Checked",
         f"  by _id every {results.config.poll_interval * 1000:g} ms per pending post (5 % of its "
-        f"age once longer; {main.delivery.polls:,} checks at the goal rate):",
-        "  figures are late by up to that interval.",
-        f"  largest community ({results.organisation.size_max:,} members): fanned out on read,"
-        " a post goes to the community's timeline",
-        "  and members' home reads merge it; fanned out on write, it is copied into every",
-        "  member's home timeline before the fan-out is done.",
+        "age once longer), so",
+        f"  figures are late by up to that interval ({main.delivery.polls:,} checks at the goal "
+        "rate).",
+        f"  largest community ({results.organisation.size_max:,} members): fanned out on read, "
+        "a post goes to the",
+        "  community's timeline and members' home reads merge it; fanned out on write, it is",
+        "  copied into every member's home timeline before the fan-out is done.",
     ]
     return lines
 
@@ -242,9 +243,10 @@ def _delivery_block(result: DeliveryResult) -> list[str]:
         f"{result.max_schedule_lag_ms:,.0f} ms"
     )
     if result.failed or result.undelivered:
+        errors = f" ({', '.join(result.transport_errors)})" if result.transport_errors else ""
         lines.append(
-            f"  {result.failed} refused, {result.undelivered} not delivered within the drain "
-            "time (inf: the service is saturated at this rate)"
+            f"  {result.failed} refused or unanswered{errors}, {result.undelivered} not "
+            "delivered within the drain time (inf: the service is saturated at this rate)"
         )
     return lines
 

@@ -206,3 +206,29 @@ async def test_imported_times_order_timelines_views_and_notifications(
         if item["kind"] == "comment"
     ]
     assert [item["created_at"] for item in comments] == [iso(commented)]
+
+
+async def test_an_imported_share_keeps_its_time(importer: Importer, api: FeedApi) -> None:
+    author, sharer, shared_at = new_id(), new_id(), days_ago(8)
+    shared = await importer.post(author, PROFILE, days_ago(10), text="Notre guide d'astreinte")
+    body = {"place": PROFILE, "text": "À lire !", "author_id": sharer}
+
+    too_early = await importer.send(
+        f"/imports/posts/{shared}/shares", body | {"published_at": iso(days_ago(11))}
+    )
+    as_employee = await importer.send(
+        f"/imports/posts/{shared}/shares", body | {"published_at": iso(shared_at)}, roles=()
+    )
+    share = await importer.send(
+        f"/imports/posts/{shared}/shares", body | {"published_at": iso(shared_at)}
+    )
+    await api.settled()
+
+    assert too_early.status_code == 422, too_early.text
+    assert as_employee.status_code == 403, as_employee.text
+    assert share.status_code == 201, share.text
+    items, _ = await page(api, f"/people/{sharer}/posts", author)
+    assert [(item["post_id"], item["published_at"]) for item in items] == [
+        (share.json()["id"], iso(shared_at))
+    ]
+    assert items[0]["shared_post"]["post_id"] == shared

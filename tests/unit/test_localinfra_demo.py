@@ -149,6 +149,7 @@ def test_content_follows_the_feeds_rules(org: DemoOrganisation) -> None:
                 f"o{n}" for n in range(1, len(post.poll_options) + 1)
             }
         for share in post.shares:
+            assert post.at < share.at < ANCHOR
             assert share.community is None or share.person in {
                 communities[share.community].owner,
                 *communities[share.community].members,

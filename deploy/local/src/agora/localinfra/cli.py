@@ -73,7 +73,7 @@ def _demo(stack: LocalStack, concurrency: int, scale: float) -> int:
     try:
         summary = demo.run_demo(stack.layout.root, _report, concurrency=concurrency, scale=scale)
     except InfraError as error:
-        _report(f"{error}\nthe stack is up; `agora-infra demo` resumes loading the demo")
+        _report(f"{error}\n`agora-infra demo` (or `make up`) resumes loading the demo")
         return 1
     print(demo.try_it(summary, demo.gateway_url()))
     return 0

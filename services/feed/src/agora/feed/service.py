@@ -162,11 +162,9 @@ class FeedService:
         self, *, source_post_id: str, command: SharePost, context: CommandContext
     ) -> CommandOutcome[PostState]:
         """Share an existing post as a new one."""
-        source = (await self.load_post(source_post_id)).state
-        source_community = (
-            await self._community(source.place.kind, source.place.id) if source.place else None
+        source, source_community, target_community = await self._share_facts(
+            source_post_id, command
         )
-        target_community = await self._community(command.place.kind, command.place.id)
         return await self._run(
             self._posts,
             command.post_id,
@@ -180,6 +178,47 @@ class FeedService:
             ),
             context,
         )
+
+    async def import_share(
+        self,
+        *,
+        source_post_id: str,
+        command: SharePost,
+        author: Actor,
+        published_at: datetime,
+        context: CommandContext,
+    ) -> CommandOutcome[PostState]:
+        """Share an existing post for ``author``, at the share's original time (an import)."""
+        source, source_community, target_community = await self._share_facts(
+            source_post_id, command
+        )
+        now = self.now()
+        return await self._run(
+            self._posts,
+            command.post_id,
+            lambda state: decisions.decide_import_share(
+                state,
+                source=source,
+                source_community=source_community,
+                target_community=target_community,
+                importer=context.actor,
+                author=author,
+                command=command,
+                published_at=published_at,
+                now=now,
+            ),
+            context,
+        )
+
+    async def _share_facts(
+        self, source_post_id: str, command: SharePost
+    ) -> tuple[PostState, CommunityFacts | None, CommunityFacts | None]:
+        source = (await self.load_post(source_post_id)).state
+        source_community = (
+            await self._community(source.place.kind, source.place.id) if source.place else None
+        )
+        target_community = await self._community(command.place.kind, command.place.id)
+        return source, source_community, target_community
 
     async def on_post(
         self,

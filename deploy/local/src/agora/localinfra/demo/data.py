@@ -831,7 +831,7 @@ TICKET_COMMENTS = (
     "Post-mortem prévu jeudi.", "Added a dashboard panel so we see it coming next time.",
 )  # fmt: skip
 
-SHARE_TEXTS = ("À lire !", "Worth a read.", "Très utile pour notre équipe.", "FYI", "")
+SHARE_TEXTS = ("À lire !", "Worth a read.", "Très utile pour notre équipe.", "FYI", "+1 👍")
 WELCOME = (
     "Bienvenue sur Agora ! 🎉 Notre réseau social d'entreprise est ouvert : suivez vos "
     "collègues, rejoignez les communautés et posez vos questions, les experts les verront.\n\n"

@@ -32,7 +32,7 @@ POSTS_PER_MEMBER = 1.3
 PROFILE_POSTS_PER_PERSON = 0.4
 THREADS_PER_TICKET = 1.5
 """Work-item threads per ticket title of a community's ticketing project."""
-SHARES = 12
+SHARES = 30
 
 
 @dataclass(frozen=True)
@@ -114,12 +114,13 @@ class WorkItem:
 
 @dataclass(frozen=True)
 class Share:
-    """``person`` shares the post onto their profile (or into a community), now."""
+    """``person`` shares the post onto their profile (or into a community)."""
 
     key: str
     person: str
     community: str | None
     text: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -825,7 +826,13 @@ class _Generator:
             sharer = rng.choice([p for p in self.people if p != post.author])
             joined = [c for c in open_communities if sharer in self.members[c]]
             target = rng.choice(joined) if joined and rng.random() < 0.25 else None
-            share = Share(f"{post.key}.s{number}", sharer, target, rng.choice(data.SHARE_TEXTS))
+            share = Share(
+                key=f"{post.key}.s{number}",
+                person=sharer,
+                community=target,
+                text=rng.choice(data.SHARE_TEXTS),
+                at=self._later(post.at, most_hours=72),
+            )
             posts[index] = replace(post, shares=(share,))
         return posts
 

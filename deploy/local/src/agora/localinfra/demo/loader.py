@@ -3,8 +3,9 @@
 Every call goes through the gateway (``/api/v1/<service>/...``) with a token from the
 development identity provider (``/dev-idp/token``), exactly as a front-end would: HR provisions
 people (``platform-admin``), people edit their profiles, follow and endorse each other, join
-communities, react, vote and accept answers; the past is imported by migration accounts
-(``platform-admin``) through the feed's ``/imports`` routes with each item's original time.
+communities, react, vote and accept answers (now); the past (posts, comments, shares) is
+imported by migration accounts (``platform-admin``) through the feed's ``/imports`` routes, each
+item with its author and original time.
 
 Resuming: every command carries an ``Idempotency-Key`` derived from the demo item, so a load
 that was interrupted is simply run again: what was stored answers its first answer, the rest is
@@ -434,7 +435,7 @@ class _Loader:
         self.state.save()
         self.read_side_deadline = time.monotonic() + READ_SIDE_WAIT_SECONDS
         last = [*posts[-SETTLE_POSTS:], self.org.posts[-1]]
-        await self._step("feed read side catching up", last, self.settled)
+        await self._step("feed read side catching up", last, self.settled, workers=1)
 
     async def settled(self, post: Post) -> None:
         """Wait (a few minutes at most) until the feed's read side shows one of the last posts
@@ -451,13 +452,18 @@ class _Loader:
                     counts["reactions"].values()
                 ) == len(post.reactions):
                     return
-            await asyncio.sleep(2.0)
+            await asyncio.sleep(3.0)
         if not self.late:
             self.late = True
             self.report("demo: the feed's read side is still catching up; it fills in shortly")
 
     async def _step(
-        self, label: str, items: Sequence[T] | Iterable[T], work: Callable[[T], Awaitable[None]]
+        self,
+        label: str,
+        items: Sequence[T] | Iterable[T],
+        work: Callable[[T], Awaitable[None]],
+        *,
+        workers: int | None = None,
     ) -> None:
         queue = list(items)
         total, done = len(queue), 0
@@ -474,13 +480,13 @@ class _Loader:
                     last = time.monotonic()
                     self.report(f"demo: {label} {done}/{total}…")
 
-        workers = [asyncio.create_task(worker()) for _ in range(self.concurrency)]
+        tasks = [asyncio.create_task(worker()) for _ in range(workers or self.concurrency)]
         try:
-            await asyncio.gather(*workers)
+            await asyncio.gather(*tasks)
         except BaseException:
-            for task in workers:
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
             raise
         seconds = time.monotonic() - started
         self.report(
@@ -807,9 +813,14 @@ class _Loader:
             )
             await call(
                 "POST",
-                f"{path}/shares",
-                self.person(share.person),
-                body={"place": place, "text": share.text},
+                f"/api/v1/feed/imports/posts/{post_id}/shares",
+                self.importer(share.key),
+                body={
+                    "place": place,
+                    "text": share.text,
+                    "author_id": self.ids[share.person],
+                    "published_at": _iso(share.at),
+                },
                 key=self.key("share", share.key),
                 eventual=True,
             )

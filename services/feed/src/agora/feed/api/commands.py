@@ -216,7 +216,7 @@ async def share_post(
     A post of a closed or secret community can be shared only inside that same community.
     """
     command = SharePost(
-        post_id=uuid.uuid4().hex, place=_place(body.place, context.actor), text=body.text
+        post_id=uuid.uuid4().hex, place=place_of(body.place, context.actor), text=body.text
     )
     outcome = await service.share(source_post_id=post_id, command=command, context=context)
     return created_post(outcome, response)
@@ -736,7 +736,7 @@ def publish_command(body: NewPost, author: Actor, post_id: str) -> PublishPost:
     """The command publishing ``body`` as ``author``'s post ``post_id``."""
     return PublishPost(
         post_id=post_id,
-        place=_place(body.place, author),
+        place=place_of(body.place, author),
         kind=body.kind,
         text=body.text,
         tags=tuple(body.tags),
@@ -768,7 +768,7 @@ def publish_command(body: NewPost, author: Actor, post_id: str) -> PublishPost:
     )
 
 
-def _place(place: PostPlace, actor: Actor) -> PlaceRef:
+def place_of(place: PostPlace, actor: Actor) -> PlaceRef:
     if place.kind == "profile":
         return PlaceRef(kind="profile", id=place.id or actor.person_id)
     return PlaceRef(kind="community", id=place.id or "")

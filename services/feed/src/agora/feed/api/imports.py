@@ -11,10 +11,11 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from agora.feed.api.commands import created_post, payloads, publish_command
+from agora.feed.api.commands import created_post, payloads, place_of, publish_command
 from agora.feed.api.dependencies import Context, PostId, Service
 from agora.feed.api.examples import COMMENT_ID
 from agora.feed.api.openapi import (
+    COMMAND_PROBLEMS,
     COMMENT_HIDDEN,
     COMMENT_NOT_FOUND,
     COMMUNITY_NOT_FOUND,
@@ -23,8 +24,11 @@ from agora.feed.api.openapi import (
     INVALID_COMMENT,
     INVALID_POST,
     NOT_A_MEMBER,
+    OTHER_PROFILE,
     PARTICIPATION_PROBLEMS,
+    POST_HIDDEN,
     READ_ONLY,
+    SHARE_RESTRICTED,
     VALIDATION_FAILED,
     Problem,
     created_success,
@@ -32,9 +36,9 @@ from agora.feed.api.openapi import (
     merge,
     problems,
 )
-from agora.feed.api.schemas import Created, ImportedComment, ImportedPost
+from agora.feed.api.schemas import Created, ImportedComment, ImportedPost, ImportedShare
 from agora.feed.domain import decisions, errors
-from agora.feed.domain.commands import Actor, AddComment
+from agora.feed.domain.commands import Actor, AddComment, SharePost
 from agora.feed.domain.events import CommentAdded
 
 router = APIRouter(prefix="/imports", tags=["feed imports"])
@@ -147,3 +151,43 @@ async def import_comment(
     comment_id = added[0].comment_id if added else command.comment_id
     response.headers["Location"] = f"/posts/{post_id}/comments/{comment_id}"
     return Created(id=comment_id, post_id=post_id, version=outcome.version)
+
+
+@router.post(
+    "/posts/{post_id}/shares",
+    status_code=status.HTTP_201_CREATED,
+    summary="Import a share with its author and time",
+    responses=merge(
+        created_success("The share was imported as a new post", headers=ETAG_HEADER),
+        problems(
+            *COMMAND_PROBLEMS,
+            NOT_AN_IMPORTER,
+            COMMUNITY_NOT_FOUND,
+            SHARE_RESTRICTED,
+            NOT_A_MEMBER,
+            OTHER_PROFILE,
+            READ_ONLY,
+            POST_HIDDEN,
+            INVALID_POST,
+        ),
+    ),
+)
+async def import_share(
+    *, post_id: PostId, body: ImportedShare, service: Service, context: Context, response: Response
+) -> Created:
+    """Import a share of another network: ``author_id`` shared the post at ``published_at``
+    (platform administrators only); not older than an imported post it shares.
+
+    The author must be allowed to share it now, as for ``POST /posts/{post_id}/shares``.
+    """
+    author = Actor(person_id=body.author_id)
+    outcome = await service.import_share(
+        source_post_id=post_id,
+        command=SharePost(
+            post_id=uuid.uuid4().hex, place=place_of(body.place, author), text=body.text
+        ),
+        author=author,
+        published_at=body.published_at,
+        context=context,
+    )
+    return created_post(outcome, response)

@@ -303,6 +303,26 @@ class ImportedComment(NewComment):
     published_at: ImportedTime
 
 
+class ImportedShare(NewShare):
+    """A share of another network, imported with its author and original time."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "place": examples.PROFILE_PLACE,
+                    "text": "À lire si vous migrez vos clusters.",
+                    "author_id": examples.OTHER_PERSON_ID,
+                    "published_at": "2026-09-15T07:45:00Z",
+                }
+            ]
+        }
+    )
+
+    author_id: ImportedAuthor
+    published_at: ImportedTime
+
+
 class CommentEdit(ApiModel):
     """A comment's new text; absent ``mentions`` are kept."""
 

@@ -429,6 +429,37 @@ def decide_import_comment(
     ]
 
 
+def decide_import_share(
+    state: PostState,
+    *,
+    source: PostState,
+    source_community: CommunityFacts | None,
+    target_community: CommunityFacts | None,
+    importer: Actor,
+    author: Actor,
+    command: SharePost,
+    published_at: datetime,
+    now: datetime,
+) -> Events:
+    """Share, on behalf of ``author`` and at its original time, a post (as a share of another
+    network). The author must be allowed to share it now; a share cannot be older than an
+    imported post it shares."""
+    _require_importer(importer, published_at, now, InvalidPostError)
+    if source.published_at is not None and published_at < source.published_at:
+        raise InvalidPostError("an imported share cannot be older than the post it shares")
+    return [
+        event.model_copy(update={"published_at": published_at})
+        for event in decide_share(
+            state,
+            source=source,
+            source_community=source_community,
+            target_community=target_community,
+            actor=author,
+            command=command,
+        )
+    ]
+
+
 def _require_importer(
     importer: Actor,
     published_at: datetime,
