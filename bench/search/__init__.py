@@ -1,0 +1,1 @@
+"""``python -m bench.search``: the search service's relevance, query latency and freshness."""

@@ -1,0 +1,1 @@
+"""Agora search: the expert finder, content and community search (issue #6)."""

@@ -1,0 +1,1 @@
+"""The search HTTP API: schemas, routes, dependencies and OpenAPI pieces."""

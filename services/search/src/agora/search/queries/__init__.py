@@ -1,0 +1,1 @@
+"""The query side: every search is built with its searcher's visibility inside the query."""
