@@ -1,0 +1,1 @@
+"""``python -m bench.metrics``: the metrics projection against raw consumption, and dashboards."""

@@ -1,0 +1,1 @@
+"""Agora metrics: engagement indicators projected from event metadata, shown with trust rules."""

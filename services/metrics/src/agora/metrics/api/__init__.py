@@ -1,0 +1,1 @@
+"""The HTTP API: dashboards, CSV exports and the personal view."""

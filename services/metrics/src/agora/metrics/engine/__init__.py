@@ -1,0 +1,1 @@
+"""Projecting events into daily buckets: the in-memory workspace, the rules, the flush."""

@@ -1,0 +1,1 @@
+"""Reading buckets into indicator series, with the trust rules applied."""
