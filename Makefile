@@ -9,7 +9,8 @@ F ?=
 MYPY_PATHS := libs/*/src services/*/src gateway/src deploy/local/src tests $(if $(wildcard bench/*.py bench/*/*.py),bench)
 
 .DEFAULT_GOAL := help
-.PHONY: help deps install-infra up down status logs test lint typecheck bench bench-feed
+.PHONY: help deps install-infra up demo down status logs test lint typecheck bench bench-feed
+.PHONY: bench-search
 .PHONY: k8s-check k8s-topics
 
 help: ## list the targets
@@ -22,8 +23,11 @@ deps: ## install uv if missing and sync the virtualenv (frozen when uv.lock exis
 install-infra: deps ## download and build Kafka, Elasticsearch and FerretDB into ~/.cache/agora
 	$(RUN) agora-infra install
 
-up: deps ## start the dev stack (infrastructure and services) and wait until ready
+up: deps ## start the dev stack (infrastructure and services), wait until ready, load the demo once
 	$(RUN) agora-infra up --profile $(PROFILE)
+
+demo: deps ## load (or resume) the demo organisation into the running dev stack
+	$(RUN) agora-infra demo
 
 down: deps ## stop the dev stack and everything it started
 	$(RUN) agora-infra down --profile $(PROFILE)
@@ -49,6 +53,13 @@ bench: deps ## run the benchmarks
 
 bench-feed: deps ## run the feed benchmark (a generated organisation; about half an hour)
 	$(RUN) python -m bench.feed
+
+bench-search: deps ## run the search benchmark (relevance NDCG@10, latency, freshness)
+	$(RUN) python -m bench.search
+
+.PHONY: bench-metrics
+bench-metrics: deps ## run the metrics benchmark (a year of 10,000 people's events: projection vs raw, dashboards)
+	$(RUN) python -m bench.metrics
 
 k8s-check: deps ## render every deploy/k8s overlay (kustomize, built once with Go), validate it offline, lint the Dockerfiles, check the policies
 	$(RUN) pytest tests/k8s -q -p no:cacheprovider

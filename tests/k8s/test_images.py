@@ -19,9 +19,6 @@ pytestmark = pytest.mark.unit
 
 IMAGES = K8S / "images"
 DOCKERFILES = sorted(IMAGES.glob("*.Dockerfile"))
-PENDING_PACKAGES = {"agora.search", "agora.metrics"}
-"""Services whose manifests exist before their code does (issues #6, #7): their modules may be
-missing, and are reported as skipped, not passed."""
 HADOLINT = Path(sys.executable).parent / "hadolint"
 BUILD_TOOLS = re.compile(r"\b(uv|pip install|apt-get|apk|gcc|g\+\+|make|build-essential)\b")
 
@@ -63,12 +60,7 @@ def _module_exists(module: str) -> bool:
 
 
 def _check_module(module: str) -> None:
-    if _module_exists(module):
-        return
-    pending = next((p for p in PENDING_PACKAGES if module == p or module.startswith(f"{p}.")), None)
-    if pending is not None:
-        pytest.skip(f"{module}: the {pending} service is not written yet (its manifests are)")
-    raise AssertionError(f"no module {module}")
+    assert _module_exists(module), f"no module {module}"
 
 
 def _command_module(command: list[str]) -> str | None:
@@ -117,8 +109,7 @@ def test_images_build_from_the_lock_file_and_ship_no_build_tools_as_non_root(
     assert package is not None
     assert "--frozen" in sync
     assert "--no-dev" in sync
-    pending = package.group(1).replace("-", ".") in PENDING_PACKAGES
-    assert package.group(1) in locked or pending, package.group(1)
+    assert package.group(1) in locked, package.group(1)
     assert final.base == build.base, "the runtime image is the Python the virtualenv was made for"
     assert re.fullmatch(r"python:3\.11\.\d+-slim-\w+", final.base)
     final_text = " ".join(rest for _, rest in final.instructions)
@@ -155,6 +146,4 @@ def test_every_command_of_the_manifests_names_a_module_that_exists(
             if module is not None:
                 modules.append(module)
     missing = [m for m in modules if not _module_exists(m)]
-    assert all(any(m.startswith(p) for p in PENDING_PACKAGES) for m in missing), missing
-    if missing:
-        pytest.skip(f"pending services' modules: {sorted(missing)}")
+    assert not missing, missing

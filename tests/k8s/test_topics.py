@@ -21,7 +21,9 @@ from agora.gateway.app import EVENT_TOPIC_PARTITIONS as GATEWAY_PARTITIONS
 from agora.gateway.settings import GatewaySettings
 from agora.profiles.bootstrap import EVENT_TOPIC_PARTITIONS as PROFILES_PARTITIONS
 from agora.profiles.cards.worker import cards_topic
+from agora.metrics.settings import MetricsSettings
 from agora.profiles.settings import ProfilesSettings
+from agora.search.settings import SearchSettings
 from tests.k8s.objects import of_kind
 from tests.k8s.tooling import K8S, Manifest
 
@@ -63,6 +65,8 @@ def _projection_names() -> set[str]:
         profiles.cards_projection,
         CommunitiesSettings().directory_projection,
         FeedSettings().projection_prefix,
+        SearchSettings().projection_prefix,
+        MetricsSettings().projection_name,
     }
 
 

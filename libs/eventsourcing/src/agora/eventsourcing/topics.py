@@ -35,7 +35,14 @@ PRODUCTION_MIN_INSYNC_REPLICAS = 2
 
 EVENT_PUBLISHERS = ("profiles", "communities", "feed", "gateway")
 """Services that publish an event topic (``agora.<service>.events``)."""
-PROJECTIONS = ("profiles_people", "profiles_cards", "communities_directory", "feed")
+PROJECTIONS = (
+    "profiles_people",
+    "profiles_cards",
+    "communities_directory",
+    "feed",
+    "search",
+    "metrics",
+)
 """Every projection (consumer) the services run, by name: each has a dead-letter topic."""
 
 

@@ -59,7 +59,7 @@ def run_demo(
 
 
 def try_it(summary: Summary, gateway: str) -> str:
-    """How to use the demo: a token for a named demo person and three calls."""
+    """How to use the demo: tokens for named demo people and calls to try."""
     persona = summary.organisation.person(data.PERSONA)
     community = summary.state.communities.get("kubernetes", "<id>")
     api = f"{gateway}/api/v1"
@@ -72,6 +72,12 @@ def try_it(summary: Summary, gateway: str) -> str:
             f'  curl -H "Authorization: Bearer $TOKEN" "{api}/feed/me/questions?limit=5"',
             f'  curl -H "Authorization: Bearer $TOKEN" "{api}/feed/communities/{community}'
             '/posts?limit=5"',
+            f'  curl -H "Authorization: Bearer $TOKEN" "{api}/search/experts?q=kubernetes"',
+            f'  curl -H "Authorization: Bearer $TOKEN" "{api}/metrics/me/contributions"',
+            "Organisation dashboards need the analyst role:",
+            f"  TOKEN=$(.venv/bin/agora-infra token --demo {data.CEO} --role analyst)",
+            f'  curl -H "Authorization: Bearer $TOKEN" "{api}/metrics/org/activity'
+            '?granularity=week"',
             f"Other demo people: {named} (or any id from {api}/profiles/people).",
         ]
     )
