@@ -18,7 +18,7 @@ def test_discarding_a_stopped_stack_removes_its_data_and_keeps_its_logs(
     log.parent.mkdir(parents=True)
     log.write_text("started\n", encoding="utf-8")
 
-    stack.discard_data()
+    assert stack.discard_data()
 
     assert not (tmp_path / "test" / "data").exists()
     assert log.read_text(encoding="utf-8") == "started\n"

@@ -11,7 +11,7 @@ from typing import NoReturn
 
 from agora.localinfra.components import Probe, endpoints, prepare, probes, programs
 from agora.localinfra.endpoints import InfraEndpoints
-from agora.localinfra.errors import ComponentError, InfraError
+from agora.localinfra.errors import ComponentError
 from agora.localinfra.install import Installation, install
 from agora.localinfra.paths import (
     RunLayout,
@@ -152,12 +152,16 @@ class LocalStack:
             result.append(ComponentStatus(probe.name, probe.address, state, problem, log_file))
         return result
 
-    def discard_data(self) -> None:
-        """Delete the stopped stack's data (topics, indices, collections); logs are kept."""
+    def discard_data(self) -> bool:
+        """Delete the data (topics, indices, collections) unless the stack runs; logs are kept.
+
+        Returns whether it did: a stack started meanwhile by someone else keeps its data.
+        """
         with file_lock(self.layout.root / "stack.lock"):
             if self.supervisor.is_running():
-                raise InfraError(f"the {self.profile.name} stack runs: stop it before discarding")
+                return False
             shutil.rmtree(self.layout.root / "data", ignore_errors=True)
+            return True
 
     def stop(self) -> None:
         """Shut this profile's supervisord down and wait until its processes are gone."""
