@@ -19,9 +19,9 @@ from agora.feed.app import consumed_topics
 from agora.feed.settings import FeedSettings
 from agora.gateway.app import EVENT_TOPIC_PARTITIONS as GATEWAY_PARTITIONS
 from agora.gateway.settings import GatewaySettings
+from agora.metrics.settings import MetricsSettings
 from agora.profiles.bootstrap import EVENT_TOPIC_PARTITIONS as PROFILES_PARTITIONS
 from agora.profiles.cards.worker import cards_topic
-from agora.metrics.settings import MetricsSettings
 from agora.profiles.settings import ProfilesSettings
 from agora.search.settings import SearchSettings
 from tests.k8s.objects import of_kind
