@@ -22,7 +22,7 @@ pytestmark = pytest.mark.unit
 
 OVERLAYS = ("overlays/dev", "overlays/prod")
 PINNED_IMAGE = re.compile(r"^[a-z0-9./-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$")
-SINGLE_WRITER_WORKERS = {"agora-feed-worker"}
+SINGLE_WRITER_WORKERS = {"agora-feed-worker", "agora-search-worker", "agora-metrics-worker"}
 """Workers whose projection must never run twice at once (docs/operations.md)."""
 MONITORING = {"kubernetes.io/metadata.name": "monitoring"}
 
