@@ -16,9 +16,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.structs import TopicPartition
 from opentelemetry.sdk.trace import TracerProvider
 from pymongo import AsyncMongoClient
 
@@ -32,6 +29,7 @@ from agora.feed.settings import FeedSettings
 from agora.localinfra import InfraEndpoints
 from agora.profiles.domain import events as profile_events
 from agora.testing.identity import TestIdentityProvider
+from tests.support.kafka_reading import committed_to_end
 
 CARD_PUBLISHED = "agora.profiles.person_card_published"
 SETTLE_TIMEOUT_SECONDS = 30.0
@@ -310,33 +308,7 @@ class FeedApi:
         catalog = ProjectionCatalog(database=self.database)
         generation = await catalog.active_generation(settings.projection_prefix)
         group = consumer_group(settings.projection_prefix, generation)
-        # A consumer knows the partitions of the topics it was created with (its metadata).
-        consumer = AIOKafkaConsumer(
-            *topics, bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None
-        )
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-        await consumer.start()
-        await admin.start()
-        try:
-            partitions = [
-                TopicPartition(described["topic"], partition["partition"])
-                for described in await admin.describe_topics(topics)
-                for partition in described["partitions"]
-            ]
-            if not partitions:
-                return False
-            ends = await consumer.end_offsets(partitions)
-            committed = await admin.list_consumer_group_offsets(group)
-        finally:
-            await consumer.stop()
-            await admin.close()
-        for partition, end in ends.items():
-            if end == 0:
-                continue
-            offset = committed.get(partition)
-            if offset is None or offset.offset < end:
-                return False
-        return True
+        return await committed_to_end(settings.kafka_bootstrap_servers, group, topics)
 
 
 @asynccontextmanager

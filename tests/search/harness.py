@@ -16,9 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.structs import TopicPartition
 from elasticsearch import AsyncElasticsearch
 from opentelemetry.sdk.trace import TracerProvider
 from pymongo import AsyncMongoClient
@@ -35,6 +33,7 @@ from agora.profiles.domain import events as profile_events
 from agora.search.app import create_app
 from agora.search.settings import SearchSettings
 from agora.testing.identity import TestIdentityProvider
+from tests.support.kafka_reading import committed_to_end
 
 CARD_PUBLISHED = "agora.profiles.person_card_published"
 CARD_ERASED = "agora.profiles.person_card_erased"
@@ -421,32 +420,7 @@ class SearchApi:
         catalog = ProjectionCatalog(database=self.database)
         generation = await catalog.active_generation(self.settings.projection_prefix)
         group = consumer_group(self.settings.projection_prefix, generation)
-        consumer = AIOKafkaConsumer(
-            *topics, bootstrap_servers=self.settings.kafka_bootstrap_servers, group_id=None
-        )
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers)
-        await consumer.start()
-        await admin.start()
-        try:
-            partitions = [
-                TopicPartition(described["topic"], partition["partition"])
-                for described in await admin.describe_topics(topics)
-                for partition in described["partitions"]
-            ]
-            if not partitions:
-                return False
-            ends = await consumer.end_offsets(partitions)
-            committed = await admin.list_consumer_group_offsets(group)
-        finally:
-            await consumer.stop()
-            await admin.close()
-        for partition, end in ends.items():
-            if end == 0:
-                continue
-            offset = committed.get(partition)
-            if offset is None or offset.offset < end:
-                return False
-        return True
+        return await committed_to_end(self.settings.kafka_bootstrap_servers, group, topics)
 
     async def documents(self, kind: str) -> dict[str, dict[str, Any]]:
         """Every document behind an alias: ``_source`` and ``_version`` by id."""

@@ -5,7 +5,8 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer
-from aiokafka.structs import ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import ConsumerRecord, TopicPartition
 
 
 async def read_topic(
@@ -44,3 +45,32 @@ async def eventually(
             return
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s (last value: {last!r})")
+
+
+async def committed_to_end(bootstrap: str, group: str, topics: list[str]) -> bool:
+    """Whether consumer ``group`` committed every non-empty partition of ``topics`` to its end."""
+    # A consumer knows the partitions of the topics it was created with (its metadata).
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=None)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await consumer.start()
+    await admin.start()
+    try:
+        partitions = [
+            TopicPartition(described["topic"], partition["partition"])
+            for described in await admin.describe_topics(topics)
+            for partition in described["partitions"]
+        ]
+        if not partitions:
+            return False
+        ends = await consumer.end_offsets(partitions)
+        committed = await admin.list_consumer_group_offsets(group)
+    finally:
+        await consumer.stop()
+        await admin.close()
+    for partition, end in ends.items():
+        if end == 0:
+            continue
+        offset = committed.get(partition)
+        if offset is None or offset.offset < end:
+            return False
+    return True
