@@ -43,9 +43,9 @@ def consumer_group(projection_name: str, generation: int) -> str:
     return f"agora.projection.{projection_name}.g{generation}"
 
 
-class _LagOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Offsets are committed after every partition batch, so a revocation loses nothing;
-    the listener only forgets the lag of partitions this member no longer owns."""
+class LagOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """For runners that commit after every batch, so a revocation loses nothing: the listener
+    only forgets the lag of partitions this member no longer owns."""
 
     def __init__(self, projection_name: str) -> None:
         self._name = projection_name
@@ -115,7 +115,7 @@ class ProjectionRunner:
             client_id=self._client_id,
         )
         consumer.subscribe(
-            list(self._projection.topics), listener=_LagOnRevoke(self._projection.name)
+            list(self._projection.topics), listener=LagOnRevoke(self._projection.name)
         )
         await consumer.start()
         logger.info("projection %s consuming generation %d", self._projection.name, generation)

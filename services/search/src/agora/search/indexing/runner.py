@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import CommitFailedError
 from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
 from prometheus_client import Gauge
@@ -26,7 +26,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from agora.eventsourcing import ProjectionCatalog, ReadModel, RetryPolicy
 from agora.eventsourcing.kafka import create_consumer, create_producer
 from agora.eventsourcing.projection import DEFAULT_RETRY, TRANSIENT_ERRORS, MessageProcessor
-from agora.eventsourcing.runner import LAG, consumer_group, record_lag
+from agora.eventsourcing.runner import LAG, LagOnRevoke, consumer_group, record_lag
 from agora.eventsourcing.topics import dead_letter_topic, dead_letter_topic_name, ensure_topics
 from agora.search.indexing.projection import SearchProjection
 
@@ -39,21 +39,6 @@ BLOCKED = Gauge(
 )
 GENERATION_CHECK_SECONDS = 2.0
 Batches = Mapping[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
-
-
-class _ForgetLagOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Offsets are committed after every batch: a revocation only drops the lag of partitions
-    this member no longer owns."""
-
-    def __init__(self, projection_name: str) -> None:
-        self._name = projection_name
-
-    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        for partition in revoked:
-            LAG.remove(self._name, partition.topic, str(partition.partition))
-
-    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        logger.info("projection %s assigned %s", self._name, sorted(assigned))
 
 
 class BatchApplier:
@@ -183,7 +168,7 @@ class IndexingRunner:
             client_id=self._client_id,
             max_poll_records=self._batch_size,
         )
-        consumer.subscribe(list(self._projection.topics), listener=_ForgetLagOnRevoke(name))
+        consumer.subscribe(list(self._projection.topics), listener=LagOnRevoke(name))
         await consumer.start()
         logger.info("projection %s indexing generation %d", name, generation)
         next_check = time.monotonic() + GENERATION_CHECK_SECONDS
