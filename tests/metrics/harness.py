@@ -149,16 +149,21 @@ class World:
         department: str | None = "R&D",
         *,
         registered: datetime | None = None,
+        registered_on: date | None = None,
         title: str | None = "Engineer",
         photo: bool = False,
     ) -> str:
-        """A new registered person with a public card; returns their id."""
+        """A new registered person with a public card, provisioned at ``registered`` (with an
+        earlier ``registered_on`` if migrated); returns their id."""
         person_id = new_id("person")
         moment = registered or at("2026-09-01", 9)
+        provisioned = profile_events.PersonProvisioned(
+            person_id=person_id, sealed="gAAAAA-sealed", registered_on=registered_on
+        )
         await self.publish(
             self.settings.profiles_topic,
             f"profile-{person_id}",
-            [profile_events.PersonProvisioned(person_id=person_id, sealed="gAAAAA-sealed")],
+            [provisioned],
             actor="hr",
             moment=moment,
         )

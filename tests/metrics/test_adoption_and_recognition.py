@@ -38,6 +38,27 @@ async def test_registrations_departures_and_activation(api: MetricsApi, world: W
     assert figures["newly_activated"] == [1, 1]
 
 
+async def test_people_migrated_with_their_history_count_from_their_registration_day(
+    api: MetricsApi, world: World
+) -> None:
+    migrated = await world.people(
+        5, "R&D", registered=at("2026-11-10"), registered_on=date(2026, 9, 15)
+    )
+    await world.people(5, "R&D", registered=at("2026-11-10"))
+    await world.visit(migrated[0], "2026-10-14")
+    await api.settled()
+
+    figures = values(
+        await api.dashboard(
+            "/org/adoption", **{"from": "2026-09-01", "to": "2026-11-30", "granularity": "month"}
+        )
+    )
+
+    assert figures["registered"] == [5, 5, 10]
+    assert figures["new_registrations"] == [5, 0, 5]
+    assert figures["activated"] == [0, 1, 1]
+
+
 async def test_complete_profiles_use_the_public_items_only(api: MetricsApi, world: World) -> None:
     people = await world.people(5, "R&D", photo=True)
     for person in people[:3]:

@@ -39,6 +39,7 @@ METADATA_FIELDS = {
     # when
     "published_at",
     "left_on",
+    "registered_on",
     "day",
     # which tags, skills, department (public metadata)
     "tags",

@@ -1,7 +1,13 @@
 """Provisioning people through HTTP: roles, idempotency on email, bulk imports."""
 
-import pytest
+from typing import Any
 
+import pytest
+from pymongo import AsyncMongoClient
+
+from agora.eventsourcing import EventEnvelope
+from agora.eventsourcing.mongo_store import COMMITS_COLLECTION
+from agora.profiles.settings import ProfilesSettings
 from tests.profiles.harness import ProfilesClient, new_email
 
 pytestmark = pytest.mark.integration
@@ -88,3 +94,37 @@ async def test_deactivating_a_person_keeps_the_profile_and_says_they_left(
     assert response.status_code == 200
     seen = await profiles.read_when(person["id"], lambda p: p["left_company"], viewer="colleague")
     assert seen.json()["display_name"] == "Leaver"
+
+
+async def test_a_migrated_person_keeps_their_registration_day_in_the_event(
+    profiles: ProfilesClient, profiles_settings: ProfilesSettings
+) -> None:
+    person = await profiles.provision("migrated", registered_on="2021-03-15")
+
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        profiles_settings.mongo_url.get_secret_value()
+    )
+    try:
+        commits = client[profiles_settings.mongo_database][COMMITS_COLLECTION]
+        commit = await commits.find_one({"stream_id": f"profile-{person['id']}"})
+    finally:
+        await client.close()
+
+    assert commit is not None
+    envelope = EventEnvelope.model_validate_json(commit["events"][0])
+    assert envelope.schemaversion == 2
+    assert envelope.data["registered_on"] == "2021-03-15"
+
+
+@pytest.mark.parametrize("day", ["2099-01-01", "1999-12-31", "yesterday"])
+async def test_a_registration_day_in_the_future_or_before_2000_is_refused(
+    profiles: ProfilesClient, day: str
+) -> None:
+    response = await profiles.http.post(
+        "/people",
+        json={"display_name": "Zed", "email": new_email("zed"), "registered_on": day},
+        headers=profiles.as_admin(),
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"

@@ -56,6 +56,15 @@ def test_the_hierarchy_is_provisioned_top_down(org: DemoOrganisation) -> None:
     assert len({person.location for person in org.people}) >= 6
 
 
+def test_people_joined_the_network_before_its_history_and_after_being_hired(
+    org: DemoOrganisation,
+) -> None:
+    history_starts = ANCHOR.date() - timedelta(days=HISTORY_DAYS)
+
+    assert all(p.start_date <= p.registered_on <= history_starts for p in org.people)
+    assert len({p.registered_on for p in org.people}) > len(org.people) // 2
+
+
 def test_profiles_have_skills_topics_follows_and_endorsements(org: DemoOrganisation) -> None:
     people = {person.key: person for person in org.people}
 

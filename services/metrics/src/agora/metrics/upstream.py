@@ -27,9 +27,11 @@ class UpstreamEvent(BaseModel):
 
 
 class PersonProvisioned(UpstreamEvent):
-    """A person was registered (their personal fields travel sealed and are not read)."""
+    """A person was registered (their personal fields travel sealed and are not read), on
+    ``registered_on`` when migrated from another network, else on the day of the event."""
 
     person_id: str
+    registered_on: date | None = None
 
 
 class PersonDeactivated(UpstreamEvent):

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from agora.eventsourcing import AggregateRepository, ConcurrencyError, EventRegistry, EventStore
 from agora.eventsourcing.snapshots import MongoSnapshotStore
@@ -61,13 +61,20 @@ class ProfilesService:
         self._erasable = erasable
         self._admin_role = admin_role
 
-    async def provision(self, *, actor: Actor, details: ProvisionedDetails) -> Changed:
-        """Create a person (HR); an email already provisioned returns the existing person."""
+    async def provision(
+        self, *, actor: Actor, details: ProvisionedDetails, registered_on: date | None = None
+    ) -> Changed:
+        """Create a person (HR); an email already provisioned returns the existing person.
+
+        ``registered_on`` keeps the registration day of someone migrated from another network.
+        """
         self._require_admin(actor)
         person_id = await self._directory.claim(details.email, new_id=str(uuid.uuid4()))
         cipher = await self._keys.cipher(person_id, create=True)
         event = PersonProvisioned(
-            person_id=person_id, sealed=cipher.seal(details.model_dump(mode="json"))
+            person_id=person_id,
+            sealed=cipher.seal(details.model_dump(mode="json")),
+            registered_on=registered_on,
         )
         outcome = await self._repository(cipher).execute(
             stream_id=_stream_id(person_id),

@@ -20,6 +20,8 @@ from agora.localinfra.demo import data
 
 SEED = 20261123
 HISTORY_DAYS = 90
+REGISTRATION_SPREAD_DAYS = 600
+"""People joined the network (the one migrated from) up to this many days before the history."""
 PEOPLE = 300
 REACTIONS = ("like", "celebrate", "insightful", "support")
 REACTION_WEIGHTS = (55, 12, 22, 11)
@@ -47,6 +49,8 @@ class Person:
     location: str
     languages: tuple[str, ...]
     start_date: date
+    registered_on: date
+    """When they joined the network (before the imported history): a migrated account."""
     level: int
     """0: the CEO, 1: department heads, 2: managers, 3: everyone else (provisioning order)."""
     manager: str | None
@@ -313,7 +317,8 @@ class _Generator:
                     department=department.name,
                     location=str(draft["location"]),
                     languages=self._languages(english),
-                    start_date=self._start_date(level),
+                    start_date=(start_date := self._start_date(level)),
+                    registered_on=self._registered_on(key, start_date),
                     level=level,
                     manager=manager,
                     bio=self._bio(english, str(draft["location"]), skills),
@@ -366,6 +371,14 @@ class _Generator:
         if english:
             return ("en", "fr") if self.rng.random() < 0.4 else ("en",)
         return ("fr", "en") if self.rng.random() < 0.8 else ("fr",)
+
+    def _registered_on(self, key: str, start_date: date) -> date:
+        """A day before the history window, not before they were hired; drawn from a generator
+        of its own so the rest of the organisation is the same as without it."""
+        rng = random.Random(f"{self.seed}:{key}:registered")  # noqa: S311 - demo data
+        history_starts = self.anchor.date() - timedelta(days=HISTORY_DAYS)
+        drawn = history_starts - timedelta(days=rng.randrange(REGISTRATION_SPREAD_DAYS))
+        return min(history_starts, max(start_date, drawn))
 
     def _start_date(self, level: int) -> date:
         first = date(2012, 1, 2) if level <= 1 else date(2015, 1, 5)

@@ -522,6 +522,7 @@ class _Loader:
             "manager_id": self.ids[person.manager] if person.manager else None,
             "languages": list(person.languages),
             "start_date": person.start_date.isoformat(),
+            "registered_on": person.registered_on.isoformat(),
         }
 
     async def profile(self, person: Person) -> None:

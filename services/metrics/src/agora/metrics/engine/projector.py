@@ -97,8 +97,8 @@ class Projector:
             return
         day = day_of(as_utc(envelope.time))
         match event:
-            case upstream.PersonProvisioned():
-                self.people.registered(person, day)
+            case upstream.PersonProvisioned(registered_on=registered_on):
+                self.people.registered(person, registered_on or day)
             case upstream.PersonDeactivated(left_on=left_on):
                 self.people.departed(person, left_on)
             case upstream.PersonErased():

@@ -44,7 +44,7 @@ PersonId = Annotated[
 
 def provisioned(person: ProvisionIn) -> ProvisionedDetails:
     """The personal details provisioning ``person`` records."""
-    return ProvisionedDetails(**person.model_dump())
+    return ProvisionedDetails(**person.model_dump(exclude={"registered_on"}))
 
 
 async def _provision_one(
@@ -57,7 +57,9 @@ async def _provision_one(
             command_id=f"{actor.command_id}#{item}",
             fingerprint=f"{actor.fingerprint}#{item}",
         )
-    return await service.provision(actor=actor, details=provisioned(person))
+    return await service.provision(
+        actor=actor, details=provisioned(person), registered_on=person.registered_on
+    )
 
 
 def admin_router() -> APIRouter:

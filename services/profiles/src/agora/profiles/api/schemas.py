@@ -1,9 +1,9 @@
 """Request and response bodies of the profiles API."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
 from agora.profiles.domain.events import VisibilitySettings
 from agora.servicekit import ApiModel
@@ -14,6 +14,29 @@ Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+]
+
+
+EARLIEST_REGISTRATION = date(2000, 1, 1)
+
+
+def _registration_day(day: date) -> date:
+    today = datetime.now(UTC).date()
+    if not EARLIEST_REGISTRATION <= day <= today:
+        raise ValueError(f"must be between {EARLIEST_REGISTRATION} and today ({today})")
+    return day
+
+
+RegistrationDay = Annotated[
+    date,
+    AfterValidator(_registration_day),
+    Field(
+        description=(
+            "The day the person joined the network, for people migrated from another network "
+            "with their history (their contributions then count from that day in the metrics). "
+            "Not in the future, not before 2000-01-01; absent: the day of provisioning."
+        )
+    ),
 ]
 
 
@@ -28,6 +51,7 @@ class ProvisionIn(ApiModel):
     manager_id: Annotated[str, StringConstraints(pattern=PERSON_ID_PATTERN)] | None = None
     languages: list[Topic] = Field(default_factory=list, max_length=20)
     start_date: date | None = None
+    registered_on: RegistrationDay | None = None
 
 
 class BulkProvisionIn(ApiModel):

@@ -1,8 +1,9 @@
-"""The events of the profile aggregate (stream ``profile-<person id>``), all schema version 1."""
+"""The events of the profile aggregate (stream ``profile-<person id>``); every type is at schema
+version 1 except ``person_provisioned`` (2, with an upcaster from 1)."""
 
 from datetime import date
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,13 +34,35 @@ class VisibilitySettings(BaseModel):
 
 
 @registry.register
-class PersonProvisioned(DomainEvent):
-    """HR created the person's profile; ``sealed`` holds their ``ProvisionedDetails``."""
+class PersonProvisionedV1(DomainEvent):
+    """Version 1 of ``PersonProvisioned``, without ``registered_on`` (read through the upcaster)."""
 
     event_type: ClassVar[str] = "agora.profiles.person_provisioned"
 
     person_id: str
     sealed: str
+
+
+@registry.register
+class PersonProvisioned(DomainEvent):
+    """HR created the person's profile; ``sealed`` holds their ``ProvisionedDetails``.
+
+    ``registered_on`` is the day the person joined the network when it is not the event's day:
+    people migrated from another network with their history keep their original registration
+    (absent: the day of the event's ``time``).
+    """
+
+    event_type: ClassVar[str] = "agora.profiles.person_provisioned"
+    schema_version: ClassVar[int] = 2
+
+    person_id: str
+    sealed: str
+    registered_on: date | None = None
+
+
+@registry.upcaster(PersonProvisioned.event_type, 1)
+def _provisioned_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    return {**payload, "registered_on": None}
 
 
 @registry.register
