@@ -81,14 +81,17 @@ async def test_provisioning_publishes_the_persons_card_keyed_by_person_id(
 ) -> None:
     trace_id = uuid.uuid4().hex
     traceparent = f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"
+    email = new_email("ada")
     response = await profiles.http.post(
         "/people",
         json={
             "display_name": "Ada Lovelace",
-            "email": new_email("ada"),
+            "email": email,
             "job_title": "Analyst",
             "department": "Engines",
             "location": "London",
+            "languages": ["en", "fr"],
+            "start_date": "1842-01-02",
         },
         headers=profiles.as_admin(traceparent=traceparent),
     )
@@ -103,11 +106,14 @@ async def test_provisioning_publishes_the_persons_card_keyed_by_person_id(
         department="Engines",
         photo_url=None,
         active=True,
+        location="London",
+        languages=["en", "fr"],
     )
     assert card.envelope.streamid == f"profile-{person}"
     assert card.envelope.streamversion == 1
-    assert card.envelope.dataschema == "urn:agora:event:agora.profiles.person_card_published:v1"
-    assert b"London" not in (card.record.value or b"")  # only the public directory fields
+    assert card.envelope.dataschema == "urn:agora:event:agora.profiles.person_card_published:v2"
+    assert email.encode() not in (card.record.value or b"")  # only the public directory fields
+    assert b"1842" not in (card.record.value or b"")
     assert card.headers["content-type"] == CLOUDEVENTS_CONTENT_TYPE.encode()
     assert card.headers["traceparent"].decode().split("-")[1] == trace_id
 
@@ -133,6 +139,25 @@ async def test_an_edit_publishes_a_newer_card(
     assert [card.envelope.streamversion for card in cards] == sorted(
         card.envelope.streamversion for card in cards
     )
+
+
+async def test_a_location_or_languages_hidden_from_anyone_leave_the_card(
+    profiles: ProfilesClient, profiles_settings: ProfilesSettings
+) -> None:
+    person = (await profiles.provision("hedy", location="Vienna", languages=["de"]))["id"]
+    await cards_of(profiles_settings, person, last_is(PUBLISHED, location="Vienna"))
+
+    hidden = await profiles.http.put(
+        "/people/me/visibility",
+        json={"location": "followed", "languages": "only_me"},
+        headers=profiles.as_person(person),
+    )
+
+    assert hidden.status_code == 200, hidden.text
+    cards = await cards_of(profiles_settings, person, last_is(PUBLISHED, location=None))
+    assert cards[-1].envelope.data["languages"] == []
+    assert cards[-1].envelope.data["display_name"] == "Hedy"
+    assert b"Vienna" not in (cards[-1].record.value or b"")
 
 
 async def test_deactivation_publishes_an_inactive_card_and_other_events_publish_none(
