@@ -130,6 +130,8 @@ class Organisation:
         display_name: str | None = None,
         *,
         department: str = "R&D",
+        location: str | None = None,
+        languages: Sequence[str] = (),
         skills: dict[str, int] | None = None,
         help_topics: Sequence[str] = (),
         interests: Sequence[str] = (),
@@ -137,7 +139,11 @@ class Organisation:
         """A new person with a public card and the given expertise; returns their id."""
         person_id = new_id()
         await self.card(
-            person_id, display_name or f"Person {person_id[-4:]}", department=department
+            person_id,
+            display_name or f"Person {person_id[-4:]}",
+            department=department,
+            location=location,
+            languages=languages,
         )
         events: list[DomainEvent] = [
             profile_events.SkillAdded(skill=skill, level=level)
@@ -157,10 +163,13 @@ class Organisation:
         display_name: str,
         *,
         department: str = "R&D",
+        location: str | None = None,
+        languages: Sequence[str] = (),
         active: bool = True,
         erased: bool = False,
     ) -> None:
-        """Publish the person's public card (as profiles does on its cards topic)."""
+        """Publish the person's public card (as profiles does on its cards topic: version 2
+        of a published card, with the location and languages shown to everyone)."""
         stream_id = f"profile-{person_id}"
         version = self._versions.get(stream_id, 0) + 1
         self._versions[stream_id] = version
@@ -173,18 +182,21 @@ class Organisation:
                 "department": department,
                 "photo_url": None,
                 "active": active,
+                "location": location,
+                "languages": list(languages),
             }
+        schema_version = 1 if erased else 2
         envelope = EventEnvelope(
             id=str(uuid.uuid4()),
             source="/agora/profiles",
             type=kind,
             subject=stream_id,
             time=datetime.now(UTC),
-            dataschema=dataschema_uri(kind, 1),
+            dataschema=dataschema_uri(kind, schema_version),
             data=data,
             streamid=stream_id,
             streamversion=version,
-            schemaversion=1,
+            schemaversion=schema_version,
             actor=person_id,
         )
         await self.send(self.settings.profile_cards_topic, envelope, key=person_id)

@@ -124,6 +124,7 @@ async def test_an_erased_person_is_unfindable(api: SearchApi, org: Organisation)
         "display_name": None,
         "job_title": None,
         "department": None,
+        "location": None,
         "photo_url": None,
     }
 

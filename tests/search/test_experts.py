@@ -167,6 +167,28 @@ async def test_filters_keep_the_department_and_the_people_available_to_help(
     assert f"can help with {subject}" in result_of(page, helpful)["why"]
 
 
+async def test_filters_keep_the_location_and_language_people_show_to_everyone(
+    api: SearchApi, org: Organisation
+) -> None:
+    subject = topic()
+    city = f"Saint-Étienne {uuid.uuid4().hex[:6]}"
+    local = await org.person(skills={subject: 2}, location=city, languages=["fr", "en"])
+    elsewhere = await org.person(skills={subject: 3}, location="Dublin", languages=["en"])
+    hidden = await org.person(skills={subject: 3})  # shows neither to everyone
+    await api.settled()
+
+    page = await api.ok("/experts", person=local, skills=subject, location=city.upper())
+    assert ranked(page) == [local]
+    assert result_of(page, local)["person"]["location"] == city
+    page = await api.ok("/experts", person=local, skills=subject, language="FR")
+    assert ranked(page) == [local]
+    page = await api.ok("/experts", person=local, skills=subject, language="en")
+    assert set(ranked(page)) == {local, elsewhere}
+    page = await api.ok("/experts", person=local, skills=subject)
+    assert set(ranked(page)) == {local, elsewhere, hidden}
+    assert result_of(page, hidden)["person"]["location"] is None
+
+
 async def test_people_who_left_are_not_proposed(api: SearchApi, org: Organisation) -> None:
     subject = topic()
     leaver = await org.person("Leaver", skills={subject: 4})

@@ -8,7 +8,7 @@ field read here is one the producers' newest schemas require, with a compatible 
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from agora.eventsourcing import EventEnvelope
 
@@ -73,6 +73,10 @@ class PersonCardPublished(UpstreamEvent):
     department: str | None = None
     photo_url: str | None = None
     active: bool = True
+    location: str | None = None
+    """Only when the person shows it to everyone (cards v2; absent from v1 cards)."""
+    languages: list[str] = Field(default_factory=list)
+    """Only when the person shows them to everyone."""
 
 
 class PersonCardErased(UpstreamEvent):

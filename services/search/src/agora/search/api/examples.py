@@ -13,6 +13,7 @@ CHLOE: JsonDict = {
     "display_name": "Chloé Martin",
     "job_title": "Ingénieure plateforme",
     "department": "Plateforme",
+    "location": "Lyon",
     "photo_url": None,
 }
 KARIM: JsonDict = {
@@ -20,6 +21,7 @@ KARIM: JsonDict = {
     "display_name": "Karim Benali",
     "job_title": "SRE",
     "department": "Infrastructure",
+    "location": None,
     "photo_url": "https://photos.example.com/karim.jpg",
 }
 ERASED: JsonDict = {
@@ -27,6 +29,7 @@ ERASED: JsonDict = {
     "display_name": None,
     "job_title": None,
     "department": None,
+    "location": None,
     "photo_url": None,
 }
 COMMUNITY_REF: JsonDict = {"community_id": COMMUNITY_ID, "name": "Communauté Kubernetes"}

@@ -47,6 +47,24 @@ async def experts(
             openapi_examples={"platform": {"value": "Plateforme"}},
         ),
     ] = None,
+    location: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Only people at this location (case and accents ignored); people who "
+            "do not show their location to everyone are left out.",
+            openapi_examples={"lyon": {"value": "Lyon"}},
+        ),
+    ] = None,
+    language: Annotated[
+        str | None,
+        Query(
+            max_length=80,
+            description="Only people who speak this language; people who do not show their "
+            "languages to everyone are left out.",
+            openapi_examples={"french": {"value": "fr"}},
+        ),
+    ] = None,
     available: Annotated[
         bool | None,
         Query(description="Only people who declared topics they can help with."),
@@ -59,8 +77,8 @@ async def experts(
     answers and answers to questions on the topic, praise naming the skill, posts, and how
     recent they are. Each result says why it is ranked there. Evidence from closed and secret
     communities counts only when the caller is a member of them, in the ranking as in the
-    reasons; people who left or were erased are never found. Location and languages are sealed
-    personal data that search never receives, so they cannot be filtered on."""
+    reasons; people who left or were erased are never found. Location and languages come from
+    the public card: only people who show them to everyone can be filtered on them."""
     names = [part.strip() for entry in skills for part in entry.split(",") if part.strip()]
     if not names and not q.strip():
         raise RequestValidationError(
@@ -70,6 +88,8 @@ async def experts(
         text=q,
         skills=tuple(names[:MAX_SKILLS]),
         department=department,
+        location=location,
+        language=language,
         available=available,
         limit=limit,
         offset=offset,

@@ -85,6 +85,8 @@ class PersonView(ApiModel):
     display_name: str | None
     job_title: str | None
     department: str | None
+    location: str | None
+    """Only when the person shows it to everyone."""
     photo_url: str | None
 
 

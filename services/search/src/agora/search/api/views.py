@@ -10,7 +10,7 @@ from agora.search.queries.people import PersonSuggestion
 from agora.search.queries.posts import PostResults, snippet
 from agora.search.queries.searcher import Searcher
 
-CARD_FIELDS = ["display_name", "job_title", "department", "photo_url"]
+CARD_FIELDS = ["display_name", "job_title", "department", "location", "photo_url"]
 
 
 def person_view(person_id: str, source: Document | None) -> schemas.PersonView:
@@ -21,6 +21,7 @@ def person_view(person_id: str, source: Document | None) -> schemas.PersonView:
         display_name=source.get("display_name"),
         job_title=source.get("job_title"),
         department=source.get("department"),
+        location=source.get("location"),
         photo_url=source.get("photo_url"),
     )
 

@@ -163,6 +163,8 @@ def people_mappings() -> Document:
             "display_name": text(autocomplete=True),
             "job_title": text(),
             "department": {**FOLDED_KEYWORD, "fields": {"text": FOLDED_TEXT}},
+            "location": {**FOLDED_KEYWORD, "fields": {"text": FOLDED_TEXT}},
+            "languages": FOLDED_KEYWORD,
             "photo_url": STORED_ONLY,
             "skills": {
                 "type": "nested",

@@ -39,6 +39,8 @@ def person_document(record: PersonRecord) -> Document:
         "display_name": record.display_name,
         "job_title": record.job_title,
         "department": record.department,
+        "location": record.location,
+        "languages": record.languages,
         "photo_url": record.photo_url,
         "skills": [
             {

@@ -63,9 +63,12 @@ class SearchIndices:
     async def _create_generation(self, generation: int) -> None:
         for kind in KINDS:
             index = self.names.index(kind, generation)
-            if await self.client.indices.exists(index=index):
-                continue
             body = index_body(kind, shards=self._shards, replicas=self._replicas)
+            if await self.client.indices.exists(index=index):
+                # Fields added since the index was created (e.g. after an upgrade) are added
+                # to it; a changed field fails here, and needs `python -m agora.search.rebuild`.
+                await self.client.indices.put_mapping(index=index, body=body["mappings"])
+                continue
             # Another process may create it between the check and the call.
             await self.client.indices.create(index=index, body=body, ignore=[400])
             logger.info("created index %s", index)

@@ -77,6 +77,8 @@ class ExpertSearch:
     text: str = ""
     skills: tuple[str, ...] = ()
     department: str | None = None
+    location: str | None = None
+    language: str | None = None
     available: bool | None = None
     limit: int = 10
     offset: int = 0
@@ -173,6 +175,10 @@ def expert_query(
     filters: list[Query] = [{"term": {"searchable": True}}]
     if search.department:
         filters.append({"match": {"department": search.department}})
+    if search.location:
+        filters.append({"match": {"location": search.location}})
+    if search.language:
+        filters.append({"match": {"languages": search.language}})
     if search.available:
         filters.append({"exists": {"field": "help_keys"}})
     should = [_declared(search, topics, weights, baseline=baseline, inner=explain_reasons)]
@@ -314,7 +320,15 @@ def _demonstrated(
     return {"nested": nested}
 
 
-PERSON_FIELDS = ["person_id", "display_name", "job_title", "department", "photo_url", "help_keys"]
+PERSON_FIELDS = [
+    "person_id",
+    "display_name",
+    "job_title",
+    "department",
+    "location",
+    "photo_url",
+    "help_keys",
+]
 
 
 async def find_experts(

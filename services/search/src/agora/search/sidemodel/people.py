@@ -52,6 +52,8 @@ def apply_card(record: PersonRecord, event: upstream.UpstreamEvent) -> None:
         record.display_name = event.display_name
         record.job_title = event.job_title
         record.department = event.department
+        record.location = event.location
+        record.languages = list(event.languages)
         record.photo_url = event.photo_url
         record.active = event.active
         record.has_card = True

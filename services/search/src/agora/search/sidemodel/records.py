@@ -80,6 +80,8 @@ class PersonRecord(Record):
     display_name: str | None = None
     job_title: str | None = None
     department: str | None = None
+    location: str | None = None
+    languages: list[str] = Field(default_factory=list)
     photo_url: str | None = None
     has_card: bool = False
     active: bool = True
