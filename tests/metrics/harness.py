@@ -202,6 +202,8 @@ class World:
             department=department,
             photo_url="https://photos.example.com/p.jpg" if photo else None,
             active=True,
+            location=None,
+            languages=[],
         )
         envelope = new_envelopes(
             source="/agora/profiles",
