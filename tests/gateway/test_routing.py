@@ -69,6 +69,36 @@ async def test_the_service_gets_the_token_a_request_id_trace_context_and_the_cli
     assert headers["x-forwarded-proto"] == "http"
 
 
+async def test_a_header_value_with_octets_beyond_ascii_reaches_the_service_as_sent(
+    gateway: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    """HTTP allows any octet from 0x80 up in a field value (obs-text); found by the fuzzer,
+    where such an Idempotency-Key made the gateway fail with a 500."""
+    sent = "clé-été-42".encode()
+
+    response = await gateway.post(
+        "/api/v1/echo/echo/x",
+        headers=[(b"Authorization", alice["Authorization"].encode()), (b"Idempotency-Key", sent)],
+        content=b"{}",
+    )
+
+    headers = dict(echoed(response).headers)
+    assert headers["idempotency-key"].encode("latin-1") == sent
+
+
+async def test_a_header_that_cannot_be_forwarded_is_the_clients_400_not_a_502(
+    gateway: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    """Found by the fuzzer: a name with a separator, or a value with a vertical tab, reaches
+    the gateway but cannot go out as HTTP/1.1; that was a 502 blaming the service."""
+    token = (b"Authorization", alice["Authorization"].encode())
+    for header in ((b"X-Note", b"a\x0bb"), (b"X-Note;", b"1")):
+        response = await gateway.get("/api/v1/echo/echo/x", headers=[token, header])
+
+        assert response.status_code == 400, response.text
+        assert problem_of(response)["type"].endswith("/gateway/invalid-header")
+
+
 async def test_hop_by_hop_cookie_and_identity_headers_are_not_forwarded(
     gateway: httpx.AsyncClient, alice: dict[str, str]
 ) -> None:

@@ -181,6 +181,29 @@ def test_two_services_with_clashing_names_are_merged_without_clashes() -> None:
     assert "gamma" in merged["info"]["description"]
 
 
+def test_every_operation_documents_what_the_gateway_itself_may_answer() -> None:
+    document = service_document("A")
+    document["paths"]["/things"] = {
+        "post": {"requestBody": {}, "responses": {"400": {"description": "the service's"}}}
+    }
+
+    merged = merge_documents({"alpha": document}, title="Agora API", version="1")
+
+    reading = merged["paths"]["/api/v1/alpha/things/{id}"]["get"]["responses"]
+    creating = merged["paths"]["/api/v1/alpha/things"]["post"]["responses"]
+    assert {"400", "429", "502", "503", "504"} <= set(reading)
+    assert "413" not in reading  # no body, nothing too large
+    assert "413" in creating
+    assert creating["400"] == {"description": "the service's"}  # the service's own wins
+    assert list(creating) == sorted(creating)
+    assert "Retry-After" in reading["429"]["headers"]
+    schema_ref = reading["503"]["content"]["application/problem+json"]["schema"]["$ref"]
+    schema = merged["components"]["schemas"][schema_ref.removeprefix("#/components/schemas/")]
+    assert {"type", "title", "status", "request_id", "service"} <= set(schema["properties"])
+    errors_ref = schema["properties"]["errors"]["anyOf"][0]["items"]["$ref"]
+    assert errors_ref.removeprefix("#/components/schemas/") in merged["components"]["schemas"]
+
+
 def test_namespacing_leaves_the_service_document_untouched() -> None:
     document = service_document("A")
 

@@ -19,9 +19,12 @@ from fastapi import APIRouter
 from agora.servicekit import ServiceSettings, create_app
 from agora.servicekit.identity import (
     CurrentIdentity,
+    Identity,
     IdentityProviderUnavailableError,
     InvalidTokenError,
     JwtVerifier,
+    VerifiedToken,
+    VerifiedTokens,
 )
 from agora.testing.identity import TestIdentityProvider
 
@@ -222,8 +225,7 @@ class CountingJwks:
     """A JWKS endpoint over real HTTP that counts its requests and can be switched off."""
 
     def __init__(self, key: rsa.RSAPrivateKey) -> None:
-        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
-        document = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]})
+        self.serve(key)
         self.requests = 0
         owner = self
 
@@ -233,7 +235,7 @@ class CountingJwks:
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
-                self.wfile.write(document.encode())
+                self.wfile.write(owner.document.encode())
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -241,6 +243,11 @@ class CountingJwks:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/jwks"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def serve(self, key: rsa.RSAPrivateKey) -> None:
+        """Publish ``key`` (alone) as ``k1`` from now on."""
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+        self.document = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]})
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -339,3 +346,79 @@ async def test_a_provider_that_cannot_be_reached_makes_requests_a_503_not_a_401(
         )
     assert response.status_code == 503
     problem_of(response)
+
+
+async def test_a_verified_token_is_remembered_and_answered_without_a_new_check(
+    public_pem: str, signing_key: rsa.RSAPrivateKey
+) -> None:
+    verifier = JwtVerifier(
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        algorithms=["RS256"],
+        public_key_pem=public_pem,
+        verified_cache_size=10,
+    )
+    good = token(signing_key)
+
+    first = await verifier.verify_async(good)
+    again = await verifier.verify_async(good)
+
+    assert again is first  # the remembered identity, not a second decoding
+    assert await verifier.verify_async(token(signing_key, sub="person-2")) is not first
+
+
+async def test_a_remembered_token_is_refused_once_the_jwks_no_longer_holds_its_key(
+    counting_jwks: CountingJwks, signing_key: rsa.RSAPrivateKey
+) -> None:
+    verifier = JwtVerifier(
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        algorithms=["RS256"],
+        jwks_url=counting_jwks.url,
+        jwks_cache_seconds=0.05,
+        verified_cache_size=10,
+    )
+    good = token(signing_key)
+    await verifier.verify_async(good)
+    counting_jwks.serve(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    await asyncio.sleep(0.1)  # the cached key set is stale: the next check fetches the new one
+
+    with pytest.raises(InvalidTokenError):
+        await verifier.verify_async(good)
+    assert counting_jwks.requests == 2
+
+
+async def test_refused_tokens_are_never_remembered(
+    public_pem: str, signing_key: rsa.RSAPrivateKey
+) -> None:
+    verifier = JwtVerifier(
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        algorithms=["RS256"],
+        public_key_pem=public_pem,
+        verified_cache_size=10,
+    )
+    stranger = token(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+    for _ in range(2):
+        with pytest.raises(InvalidTokenError):
+            await verifier.verify_async(stranger)
+
+
+def remembered(person: str, valid_until: float) -> VerifiedToken:
+    return VerifiedToken(Identity(person_id=person), "k1", "key", valid_until)
+
+
+def test_remembered_tokens_expire_with_the_token_and_the_oldest_go_first() -> None:
+    now = [1000.0]
+    cache = VerifiedTokens(max_entries=2, clock=lambda: now[0])
+    cache.put("a", remembered("person-a", valid_until=1010.0))
+    cache.put("b", remembered("person-b", valid_until=2000.0))
+
+    assert cache.get("a") is not None
+    now[0] = 1010.0
+    assert cache.get("a") is None  # exp + leeway reached: refused as jwt.decode would
+    cache.put("c", remembered("person-c", valid_until=2000.0))
+    cache.put("d", remembered("person-d", valid_until=2000.0))
+    assert cache.get("b") is None  # least recently used, dropped for "d"
+    assert len(cache) == 2

@@ -1,10 +1,13 @@
 """The generic pieces of a service's OpenAPI document: documented problems and successes."""
 
+import httpx
 import pytest
+from fastapi import FastAPI
 
 from agora.servicekit.openapi import (
     PROBLEM_SCHEMA_REF,
     Problem,
+    complete_openapi,
     merge,
     problem_responses,
     success,
@@ -59,3 +62,26 @@ def test_merging_combines_what_each_part_says_of_one_status() -> None:
     assert merged[200]["description"] == "Done"
     assert merged[200]["model"] is dict
     assert 401 in merged
+
+
+async def test_every_operation_taking_a_body_documents_the_400_of_an_undecodable_one(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Found by fuzzing through the gateway: a body that is not UTF-8 gets FastAPI's 400,
+    which the documents of the services taking bodies did not list."""
+    complete_openapi(app)
+
+    document = app.openapi()
+    answer = await client.post(
+        "/things", content=b"\xff\xfe{", headers={"Content-Type": "application/json"}
+    )
+
+    creating = document["paths"]["/things"]["post"]["responses"]
+    assert list(creating) == sorted(creating)
+    media = creating["400"]["content"][PROBLEM_MEDIA_TYPE]
+    assert media["schema"] == {"$ref": PROBLEM_SCHEMA_REF}
+    assert "400" not in document["paths"]["/things/{thing_id}"]["get"]["responses"]
+    assert answer.status_code == 400
+    assert answer.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    example = next(iter(media["examples"].values()))["value"]
+    assert {key: answer.json()[key] for key in example} == example

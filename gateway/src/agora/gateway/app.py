@@ -68,7 +68,9 @@ def create_app(
 ) -> FastAPI:
     """The gateway app; its lifespan opens the client pool and the activity signal's store."""
     service_route_map = service_routes(settings)
-    verifier = JwtVerifier.from_settings(settings)
+    verifier = JwtVerifier.from_settings(
+        settings, verified_cache_size=settings.verified_token_cache_size
+    )
     # httpx logs every request it sends at INFO: one line per forwarded call, query included.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 

@@ -19,6 +19,8 @@ from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from agora.gateway.upstream import ServiceRoute
+from agora.servicekit import ProblemDetails
+from agora.servicekit.problems import PROBLEM_MEDIA_TYPE
 
 _logger = logging.getLogger(__name__)
 
@@ -37,6 +39,19 @@ COMPONENT_SECTIONS = (
 )
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 BEARER_SCHEME = "bearerAuth"
+GATEWAY_COMPONENT_PREFIX = "gateway."
+GATEWAY_PROBLEM_REF = f"#/components/schemas/{GATEWAY_COMPONENT_PREFIX}ProblemDetails"
+GATEWAY_ANSWERS: dict[str, str] = {
+    "400": "Refused by the gateway: a `.` or `..` path segment, or a header HTTP does not allow",
+    "429": "Too many requests from this person or address (gateway); see `Retry-After`",
+    "502": "The service's answer could not be read (gateway)",
+    "503": "The service or the identity provider cannot be reached (gateway)",
+    "504": "The service did not answer in time (gateway)",
+}
+"""What the gateway itself may answer for any operation it routes, before or instead of the
+service; a service's own description of a status wins."""
+BODY_TOO_LARGE = "The body is larger than the gateway accepts"
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}}
 OPENAPI_FETCH_TIMEOUT_SECONDS = 3.0
 
 Document = dict[str, Any]
@@ -106,12 +121,57 @@ def _renamed_ref(ref: str, renames: Mapping[str, str]) -> str:
     return ref
 
 
+def gateway_problem_schemas() -> Document:
+    """``gateway.ProblemDetails`` (and what it refers to): the body of the gateway's answers."""
+    schema = ProblemDetails.model_json_schema(
+        ref_template=f"#/components/schemas/{GATEWAY_COMPONENT_PREFIX}{{model}}",
+        mode="serialization",
+    )
+    schemas = {
+        f"{GATEWAY_COMPONENT_PREFIX}{name}": definition
+        for name, definition in schema.pop("$defs", {}).items()
+    }
+    schema["properties"]["service"] = {
+        "type": "string",
+        "description": "The service the problem is about (502, 503, 504).",
+    }
+    schemas[f"{GATEWAY_COMPONENT_PREFIX}ProblemDetails"] = schema
+    return schemas
+
+
+def _gateway_answer(description: str, status: str) -> Document:
+    answer: Document = {
+        "description": description,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": GATEWAY_PROBLEM_REF}}},
+    }
+    if status in ("429", "503"):
+        answer["headers"] = RETRY_AFTER
+    return answer
+
+
+def add_gateway_answers(paths: Document) -> None:
+    """Document, on every operation, the problems the gateway itself can answer."""
+    for item in paths.values():
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if not isinstance(operation, dict):
+                continue
+            answers = dict(GATEWAY_ANSWERS)
+            if "requestBody" in operation:
+                answers["413"] = BODY_TOO_LARGE
+            responses = operation.setdefault("responses", {})
+            for status, description in answers.items():
+                responses.setdefault(status, _gateway_answer(description, status))
+            operation["responses"] = dict(sorted(responses.items()))
+
+
 def merge_documents(
     documents: Mapping[str, Document | None], *, title: str, version: str
 ) -> Document:
     """The aggregated document; services whose document is ``None`` are listed as unavailable."""
     paths: Document = {}
     components: dict[str, Document] = {
+        "schemas": gateway_problem_schemas(),
         "securitySchemes": {
             BEARER_SCHEME: {
                 "type": "http",
@@ -120,7 +180,7 @@ def merge_documents(
                 "description": "An OpenID Connect access token from the organisation's "
                 "identity provider.",
             }
-        }
+        },
     }
     tags: list[Document] = []
     status: Document = {}
@@ -134,6 +194,7 @@ def merge_documents(
             "version": document.get("info", {}).get("version"),
         }
         part = namespace_service_document(service, document)
+        add_gateway_answers(part["paths"])
         paths.update(part["paths"])
         for section, entries in part["components"].items():
             components.setdefault(section, {}).update(entries)

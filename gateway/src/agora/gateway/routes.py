@@ -35,7 +35,9 @@ class Gateway:
     """Live updates (``GET /api/v1/stream``); ``None`` when they are off."""
 
 
-def _gateway(request: Request) -> Gateway:
+async def _gateway(request: Request) -> Gateway:
+    # Async, though it awaits nothing: FastAPI runs a plain `def` dependency in a worker
+    # thread, a thread hop on every request for an attribute lookup.
     gateway: Gateway = request.app.state.gateway
     return gateway
 

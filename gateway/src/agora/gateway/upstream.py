@@ -1,9 +1,11 @@
-"""Forwarding a request to a service over the pooled HTTP client, streaming both bodies."""
+"""Forwarding a request to a service over the pooled HTTP client: the request body streamed,
+the answer streamed too unless it is small."""
 
 import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import unquote
 
 import httpx
@@ -15,6 +17,7 @@ from starlette.responses import StreamingResponse
 
 from agora.gateway.problems import (
     BAD_SERVICE_ANSWER_TYPE,
+    INVALID_HEADER_TYPE,
     INVALID_PATH_TYPE,
     SERVICE_TIMEOUT_TYPE,
     SERVICE_UNAVAILABLE_TYPE,
@@ -87,9 +90,19 @@ UPSTREAM_LATENCY = Histogram(
 )
 
 
+BUFFERED_ANSWER_BYTES = 64 * 1024
+"""Answers declaring at most this Content-Length are read whole, then sent in one piece:
+streaming an answer costs a task group and a disconnect watcher, worth it only for large or
+open-ended ones (event streams, chunked answers, downloads)."""
+
+
 def create_upstream_client(settings: GatewaySettings) -> httpx.AsyncClient:
     """The one pooled client every forwarded request goes through."""
     return httpx.AsyncClient(
+        # httpx keeps the cookies a service sets in the client's jar and sends them with later
+        # requests to it: shared by everyone, one person's cookie would go out with everyone's
+        # requests. This jar refuses every cookie (answers still carry Set-Cookie to the client).
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         timeout=httpx.Timeout(
             connect=settings.connect_timeout_seconds,
             read=settings.read_timeout_seconds,
@@ -136,32 +149,40 @@ def upstream_url(route: ServiceRoute, *, remainder: bytes, query: bytes) -> http
     return route.base_url.copy_with(raw_path=raw_path)
 
 
-def request_headers(request: Request) -> list[tuple[str, str]]:
-    """The client's safe headers plus request id, trace context and the client's address."""
+def request_headers(request: Request) -> list[tuple[bytes, bytes]]:
+    """The client's safe headers plus request id, trace context and the client's address.
+
+    The client's headers are passed on as the bytes it sent: HTTP allows any octet from 0x80
+    up in a field value, which httpx would refuse to encode from text (ASCII only).
+    """
     connection_listed = {
         token.strip().lower()
         for value in request.headers.getlist("connection")
         for token in value.split(",")
     }
-    headers = [
-        (name, value)
-        for name, value in request.headers.items()
-        if name not in NOT_FORWARDED_REQUEST_HEADERS
-        and name not in connection_listed
-        and not name.startswith(INTERNAL_HEADER_PREFIX)
-    ]
+    headers: list[tuple[bytes, bytes]] = []
+    for raw_name, value in request.headers.raw:
+        name = raw_name.decode("latin-1").lower()
+        if (
+            name not in NOT_FORWARDED_REQUEST_HEADERS
+            and name not in connection_listed
+            and not name.startswith(INTERNAL_HEADER_PREFIX)
+        ):
+            headers.append((raw_name, value))
+    added: list[tuple[str, str]] = []
     request_id = current_request_id()
     if request_id is not None:
-        headers.append((REQUEST_ID_HEADER, request_id))
+        added.append((REQUEST_ID_HEADER, request_id))
     carrier: dict[str, str] = {}
     propagate.inject(carrier)  # the gateway's server span becomes the service's parent
-    headers.extend(carrier.items())
+    added.extend(carrier.items())
     if request.client is not None:
-        headers.append(("X-Forwarded-For", request.client.host))
-    headers.append(("X-Forwarded-Proto", request.url.scheme))
-    host = request.headers.get("host")
+        added.append(("X-Forwarded-For", request.client.host))
+    added.append(("X-Forwarded-Proto", request.url.scheme))
+    headers.extend((name.encode("latin-1"), value.encode("latin-1")) for name, value in added)
+    host = next((value for name, value in request.headers.raw if name.lower() == b"host"), None)
     if host:
-        headers.append(("X-Forwarded-Host", host))
+        headers.append((b"X-Forwarded-Host", host))
     return headers
 
 
@@ -258,15 +279,45 @@ class Forwarder:
             return self._failure(route, error, status=503, instance=instance)
         except httpx.TimeoutException as error:
             return self._failure(route, error, status=504, instance=instance)
+        except httpx.LocalProtocolError:
+            # What the client sent cannot go out as HTTP/1.1 (a header name with a separator,
+            # a value with a vertical tab or edge spaces): its mistake, not the service's.
+            UPSTREAM_REQUESTS.labels(route.name, "invalid_request").inc()
+            return gateway_problem(
+                status=400,
+                type_uri=INVALID_HEADER_TYPE,
+                title="A header is not valid",
+                detail="A header name or value holds characters HTTP does not allow there.",
+                instance=instance,
+            )
         except httpx.TransportError as error:
             return self._failure(route, error, status=502, instance=instance)
         UPSTREAM_LATENCY.labels(route.name).observe(time.perf_counter() - started)
         UPSTREAM_REQUESTS.labels(route.name, str(upstream.status_code)).inc()
-        response = StreamingResponse(
-            _relay(upstream, route.name),
-            status_code=upstream.status_code,
-            background=BackgroundTask(upstream.aclose),
-        )
+        return await self._answer(upstream, route, instance=instance)
+
+    async def _answer(
+        self, upstream: httpx.Response, route: ServiceRoute, *, instance: str
+    ) -> Response:
+        """The service's answer for the client: read whole when small, else streamed."""
+        response: Response
+        length = _answer_length(upstream)
+        if length is not None and length <= BUFFERED_ANSWER_BYTES:
+            try:
+                body = b"".join([chunk async for chunk in upstream.aiter_raw()])
+            except httpx.TimeoutException as error:
+                return self._failure(route, error, status=504, instance=instance)
+            except httpx.TransportError as error:
+                return self._failure(route, error, status=502, instance=instance)
+            finally:
+                await upstream.aclose()
+            response = Response(content=body, status_code=upstream.status_code)
+        else:
+            response = StreamingResponse(
+                _relay(upstream, route.name),
+                status_code=upstream.status_code,
+                background=BackgroundTask(upstream.aclose),
+            )
         # Raw bytes (still compressed if the service compressed them) with the service's own
         # Content-Length and Content-Encoding; repeated headers such as Vary stay repeated.
         response.raw_headers = response_headers(upstream, route)
@@ -306,6 +357,14 @@ class Forwarder:
             instance=instance,
             service=route.name,
         )
+
+
+def _answer_length(upstream: httpx.Response) -> int | None:
+    """The answer's declared Content-Length, if it declares exactly one valid value."""
+    values = upstream.headers.get_list("content-length")
+    if len(values) != 1 or not (values[0].isascii() and values[0].isdigit()):
+        return None
+    return int(values[0])
 
 
 async def _relay(upstream: httpx.Response, service: str) -> AsyncIterator[bytes]:

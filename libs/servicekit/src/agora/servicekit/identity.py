@@ -15,7 +15,8 @@ keeps serving for a while.
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 
@@ -136,6 +137,57 @@ def _key_with_id(key_set: jwt.PyJWKSet, kid: str) -> jwt.PyJWK | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    """A token that passed every check, and what it may be reused with."""
+
+    identity: Identity
+    kid: str
+    key: Any
+    """The key object that verified the token (a PEM string, or a key of the cached JWKS)."""
+    valid_until: float
+    """``exp`` plus the leeway, in epoch seconds: ``jwt.decode`` refuses the token from then."""
+
+
+class VerifiedTokens:
+    """Tokens already verified by this process, so a caller's next requests skip the check.
+
+    An entry is used only while the token has not expired (``exp`` plus leeway, the rule
+    ``jwt.decode`` applies) and while the key that verified it is the very key the verifier
+    would use now: once the JWKS is fetched again every token is verified afresh, so a
+    withdrawn key is never trusted longer than without the cache. Only successes are kept;
+    the least recently used entry goes first. For one event loop (no locking).
+    """
+
+    def __init__(self, *, max_entries: int, clock: Callable[[], float] = time.time) -> None:
+        if max_entries < 1:
+            raise ValueError("a verified-token cache holds at least one entry")
+        self._max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[str, VerifiedToken] = OrderedDict()
+
+    def get(self, token: str) -> VerifiedToken | None:
+        """The unexpired entry of exactly this token, if there is one."""
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        if self._clock() >= entry.valid_until:
+            del self._entries[token]
+            return None
+        self._entries.move_to_end(token)
+        return entry
+
+    def put(self, token: str, entry: VerifiedToken) -> None:
+        """Remember a token that passed every check."""
+        self._entries[token] = entry
+        self._entries.move_to_end(token)
+        if len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class TokenVerifier(Protocol):
     """Turns a bearer token into an ``Identity`` or raises ``InvalidTokenError``."""
 
@@ -159,9 +211,14 @@ class JwtVerifier:
         leeway_seconds: int = 30,
         jwks_cache_seconds: float = 300,
         jwks_refresh_cooldown_seconds: float = 30,
+        verified_cache_size: int = 0,
     ) -> None:
         if (jwks_url is None) == (public_key_pem is None):
             raise ValueError("configure exactly one of a JWKS URL and a public key")
+        # Only `verify_async` uses it (one event loop); 0 turns it off.
+        self._verified = (
+            VerifiedTokens(max_entries=verified_cache_size) if verified_cache_size > 0 else None
+        )
         self._issuer = issuer
         self._audience = audience
         self._algorithms = algorithms
@@ -179,8 +236,11 @@ class JwtVerifier:
         self._public_key = public_key_pem
 
     @classmethod
-    def from_settings(cls, settings: ServiceSettings) -> "JwtVerifier":
-        """A verifier configured by the ``AGORA_AUTH_*`` settings."""
+    def from_settings(
+        cls, settings: ServiceSettings, *, verified_cache_size: int = 0
+    ) -> "JwtVerifier":
+        """A verifier configured by the ``AGORA_AUTH_*`` settings (``verified_cache_size``:
+        how many verified tokens ``verify_async`` remembers; 0, none)."""
         if settings.auth_issuer is None:
             raise ValueError("AGORA_AUTH_ISSUER must be set for a service that verifies callers")
         return cls(
@@ -198,6 +258,7 @@ class JwtVerifier:
             leeway_seconds=settings.auth_leeway_seconds,
             jwks_cache_seconds=settings.auth_jwks_cache_seconds,
             jwks_refresh_cooldown_seconds=settings.auth_jwks_refresh_cooldown_seconds,
+            verified_cache_size=verified_cache_size,
         )
 
     def verify(self, token: str) -> Identity:
@@ -211,14 +272,30 @@ class JwtVerifier:
         return self._decode(token, key)
 
     async def verify_async(self, token: str) -> Identity:
-        """``verify`` for the event loop: a key set fetch, when needed, runs in a thread."""
+        """``verify`` for the event loop: a key set fetch, when needed, runs in a thread.
+
+        With a verified-token cache, a token seen before skips the signature check while it
+        is unexpired and its key is still the current one (see ``VerifiedTokens``).
+        """
+        if self._verified is not None:
+            known = self._verified.get(token)
+            if known is not None and self._current_key(known.kid) is known.key:
+                return known.identity
         kid = self._checked_key_id(token)
-        if self._jwks is None:
-            return self._decode(token, self._public_key)
-        key = self._jwks.cached_key(kid)
-        if key is None:
-            key = await asyncio.to_thread(self._jwks.signing_key, kid)
-        return self._decode(token, key)
+        key: Any = self._public_key
+        if self._jwks is not None:
+            key = self._jwks.cached_key(kid)
+            if key is None:
+                key = await asyncio.to_thread(self._jwks.signing_key, kid)
+        identity = self._decode(token, key)
+        if self._verified is not None:
+            expiry = float(identity.claims["exp"]) + self._leeway
+            self._verified.put(token, VerifiedToken(identity, kid, key, expiry))
+        return identity
+
+    def _current_key(self, kid: str) -> Any:
+        """The key a token naming ``kid`` would be verified with now, without any I/O."""
+        return self._public_key if self._jwks is None else self._jwks.cached_key(kid)
 
     def _checked_key_id(self, token: str) -> str:
         # Refused before any key lookup, so `alg: none`, HMAC or garbage tokens never make

@@ -84,6 +84,18 @@ def validation_failed(field: str) -> Problem:
     )
 
 
+UNREADABLE_BODY = Problem(
+    name="unreadable-body",
+    status=400,
+    type_uri=ABOUT_BLANK,
+    title="Bad Request",
+    detail="There was an error parsing the body",
+    summary="The body is not JSON text (e.g. not UTF-8)",
+)
+"""What any route taking a body answers when it cannot be decoded at all (FastAPI's 400; a
+body that decodes but is not valid JSON is a 422 like any invalid request)."""
+
+
 def idempotency_key_reused(key: str) -> Problem:
     """The 422 problem of a command whose ``Idempotency-Key`` came with another request."""
     return Problem(
@@ -186,8 +198,20 @@ def _restore_null_examples(components: dict[str, Any], modules: tuple[ModuleType
                 break
 
 
+def _document_unreadable_bodies(paths: dict[str, Any]) -> None:
+    unreadable = problem_responses(
+        UNREADABLE_BODY, descriptions={400: "The body cannot be decoded"}
+    )[400]
+    for item in paths.values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                responses = {"400": unreadable, **operation.get("responses", {})}
+                operation["responses"] = dict(sorted(responses.items()))
+
+
 def complete_openapi(app: FastAPI, *schema_modules: ModuleType) -> None:
-    """Complete ``app``'s document: the ``ProblemDetails`` schema and examples with nulls.
+    """Complete ``app``'s document: the ``ProblemDetails`` schema, examples with nulls, and
+    the 400 of an undecodable body on every operation that takes one.
 
     ``schema_modules`` hold the models of the bodies, whose own examples the document shows.
     """
@@ -204,6 +228,7 @@ def complete_openapi(app: FastAPI, *schema_modules: ModuleType) -> None:
             for name, definition in problem.pop("$defs", {}).items():
                 components.setdefault(name, definition)
             components.setdefault("ProblemDetails", problem)
+            _document_unreadable_bodies(document.get("paths", {}))
         return app.openapi_schema or build()
 
     app.openapi = openapi  # type: ignore[method-assign]
