@@ -10,7 +10,7 @@ MYPY_PATHS := libs/*/src services/*/src gateway/src deploy/local/src tests $(if 
 
 .DEFAULT_GOAL := help
 .PHONY: help deps install-infra up demo down status logs test lint typecheck bench bench-feed
-.PHONY: bench-search
+.PHONY: bench-search bench-gateway
 .PHONY: k8s-check k8s-topics
 
 help: ## list the targets
@@ -56,6 +56,9 @@ bench-feed: deps ## run the feed benchmark (a generated organisation; about half
 
 bench-search: deps ## run the search benchmark (relevance NDCG@10, latency, freshness)
 	$(RUN) python -m bench.search
+
+bench-gateway: deps ## run the gateway benchmark (through the gateway vs straight to the feed; about 5 minutes)
+	$(RUN) python -m bench.gateway
 
 .PHONY: bench-metrics
 bench-metrics: deps ## run the metrics benchmark (a year of 10,000 people's events: projection vs raw, dashboards)

@@ -84,16 +84,35 @@ def bench_endpoints() -> Iterator[BenchEndpoints]:
         yield BenchEndpoints(kafka, mongo, f"given by {KAFKA_VARIABLE} and {MONGO_VARIABLE}")
         return
     stack = LocalStack(profile=STACK_PROFILE, report=_report)
-    was_running = stack.is_running()
-    endpoints = stack.start()
-    origin = f"local {STACK_PROFILE} stack, " + (
-        "already running (reused)" if was_running else "started by the benchmark"
-    )
+    was_running = True
     try:
-        yield BenchEndpoints(endpoints.kafka_bootstrap, endpoints.mongo_url, origin)
+        with _lease(stack):
+            was_running = stack.is_running()
+            endpoints = stack.start()
+            origin = f"local {STACK_PROFILE} stack, " + (
+                "already running (reused)" if was_running else "started by the benchmark"
+            )
+            yield BenchEndpoints(endpoints.kafka_bootstrap, endpoints.mongo_url, origin)
     finally:
-        if not was_running:
+        if not was_running:  # our lease is gone by now: only other users keep it running
             _stop_unless_in_use(stack)
+
+
+@contextlib.contextmanager
+def _lease(stack: LocalStack) -> Iterator[None]:
+    """Hold a lease on the stack as pytest sessions do (a file named by our pid), so a pytest
+    session that started the stack does not stop it under a running benchmark."""
+    sessions = stack.layout.root / "pytest-sessions"
+    lease = sessions / str(os.getpid())
+    with file_lock(sessions / "lock"):
+        ours = not lease.exists()  # inside a pytest session, the lease is the session's
+        lease.touch()
+    try:
+        yield
+    finally:
+        if ours:
+            with file_lock(sessions / "lock"):
+                lease.unlink(missing_ok=True)
 
 
 def _stop_unless_in_use(stack: LocalStack) -> None:

@@ -1,0 +1,331 @@
+"""``python -m bench.gateway``: requests through the gateway against the same requests sent
+straight to the feed service, in one run (issue #5).
+
+See bench/README.md ("Gateway") for what is measured and how to read the figures.
+"""
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import os
+import random
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+from pymongo import AsyncMongoClient
+
+from agora.eventsourcing.topics import ensure_topics
+from agora.feed.app import consumed_topics
+from agora.feed.settings import FeedSettings
+from bench.cpu import CpuMeter
+from bench.facts import cpu_ranges, database_version, load_average, machine_facts
+from bench.feed.events import PostMaker
+from bench.feed.progress import ProjectionProgress
+from bench.gateway.checks import PathCheck, check_paths
+from bench.gateway.config import FULL, QUICK, GatewayBenchConfig
+from bench.gateway.load import Target, post_creation, timeline_read
+from bench.gateway.measure import Comparison, compare
+from bench.gateway.organisation import Tokens, generate, import_posts, publish_facts
+from bench.gateway.report import (
+    LOADED,
+    UNLOADED,
+    GatewayBenchResults,
+    OrganisationSummary,
+    json_line,
+    render,
+)
+from bench.gateway.stack import (
+    GATEWAY_FEED_PREFIX,
+    GatewayRunNames,
+    RunningProcess,
+    feed_settings,
+    gateway_settings,
+    service_process,
+    signing_key,
+)
+from bench.infra import BenchEndpoints, bench_endpoints, drop_run
+
+_STARTED = time.perf_counter()
+
+
+def progress(message: str) -> None:
+    """A progress line on stderr, so stdout holds only the report and the JSON line."""
+    print(
+        f"[bench.gateway {time.perf_counter() - _STARTED:6.1f} s] {message}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.gateway",
+        description="Requests through the gateway against the same requests straight to the feed.",
+    )
+    parser.add_argument("--quick", action="store_true", help="small and short: a smoke run")
+    parser.add_argument("--people", type=int, help="people in the organisation (200)")
+    parser.add_argument("--posts", type=int, help="posts imported before measuring (300)")
+    parser.add_argument("--concurrency", type=int, help="requests in flight when loaded (8)")
+    parser.add_argument("--rounds", type=int, help="measured rounds per side, loaded (6)")
+    parser.add_argument("--round-seconds", type=float, help="seconds per loaded round (5)")
+    parser.add_argument("--latency-rounds", type=int, help="rounds per side, one in flight (4)")
+    parser.add_argument(
+        "--latency-round-seconds", type=float, help="seconds per round, one in flight (3)"
+    )
+    parser.add_argument("--warm-up-seconds", type=float, help="per side, never counted (3)")
+    parser.add_argument("--seed", type=int, help="seed of the organisation, posts and load")
+    pinning = parser.add_mutually_exclusive_group()
+    pinning.add_argument(
+        "--pin-cpu",
+        type=int,
+        metavar="CPU",
+        help="the CPU to pin the load generator (this process) to; by default the last one "
+        "when there are several (the services are never pinned)",
+    )
+    pinning.add_argument("--no-pin", action="store_true", help="do not pin the load generator")
+    return parser.parse_args(argv)
+
+
+def configure(arguments: argparse.Namespace) -> GatewayBenchConfig:
+    """The preset the arguments choose, with their overrides applied."""
+    config = QUICK if arguments.quick else FULL
+    overrides = {
+        "people": arguments.people,
+        "posts": arguments.posts,
+        "concurrency": arguments.concurrency,
+        "rounds": arguments.rounds,
+        "round_seconds": arguments.round_seconds,
+        "latency_rounds": arguments.latency_rounds,
+        "latency_round_seconds": arguments.latency_round_seconds,
+        "warm_up_seconds": arguments.warm_up_seconds,
+        "seed": arguments.seed,
+    }
+    changes: dict[str, Any] = {
+        name: value for name, value in overrides.items() if value is not None
+    }
+    config = dataclasses.replace(config, **changes)
+    return dataclasses.replace(
+        config, community_members=min(config.community_members, config.people)
+    )
+
+
+def pin(arguments: argparse.Namespace, usable: set[int]) -> str:
+    """Pin this process as asked; describe where everything runs."""
+    everything = cpu_ranges(sorted(usable))
+    cpu = arguments.pin_cpu
+    if cpu is None and not arguments.no_pin and len(usable) > 1:
+        cpu = max(usable)
+    if cpu is None:
+        return f"none: everything may use CPUs {everything}"
+    os.sched_setaffinity(0, {cpu})
+    return (
+        f"load generator (this process) on CPU {cpu}; the gateway, the feed, Kafka and "
+        f"FerretDB on CPUs {everything}"
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Measured:
+    organisation: OrganisationSummary
+    check: PathCheck
+    comparisons: dict[str, dict[str, Comparison]]
+
+
+async def _measure(
+    config: GatewayBenchConfig,
+    endpoints: BenchEndpoints,
+    feed_settings_: FeedSettings,
+    feed: RunningProcess,
+    gateway: RunningProcess,
+) -> _Measured:
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(endpoints.mongo_url, tz_aware=True)
+    projection = ProjectionProgress(feed_settings_, mongo[feed_settings_.mongo_database])
+    await projection.start()
+    try:
+        organisation = generate(config)
+        people = organisation.person_ids
+        progress(f"publishing {len(people)} people and their community")
+        fact_events = await publish_facts(
+            organisation=organisation, settings=feed_settings_, progress=projection
+        )
+        async with aiohttp.ClientSession() as session:
+            tokens = await Tokens.issue(session, gateway.base_url, people)
+            progress(f"importing {config.posts} posts through the feed's POST /imports/posts")
+            imported = await import_posts(
+                session=session,
+                feed_url=feed.base_url,
+                tokens=tokens,
+                organisation=organisation,
+                config=config,
+                progress=projection,
+                report=progress,
+            )
+            direct = Target("direct", feed.base_url)
+            through = Target("gateway", gateway.base_url + GATEWAY_FEED_PREFIX)
+            check = await check_paths(
+                session=session,
+                direct=direct,
+                gateway=through,
+                tokens=tokens,
+                person=people[0],
+                page_size=config.page_size,
+            )
+    finally:
+        await projection.stop()
+        await mongo.close()
+    meter = CpuMeter(
+        {
+            "gateway": gateway.address,
+            "feed": feed.address,
+            "kafka": endpoints.kafka_bootstrap,
+            "ferretdb": endpoints.mongo_url,
+        }
+    )
+    maker = PostMaker(organisation, random.Random(config.seed + 2))
+    operations = [
+        timeline_read(tokens, people, config.page_size, config.seed + 3),
+        post_creation(tokens, maker, people, config.seed + 4),
+    ]
+    comparisons: dict[str, dict[str, Comparison]] = {}
+    for operation in operations:
+        pair: dict[str, Comparison] = {}
+        for label, concurrency, rounds, seconds in (
+            (
+                UNLOADED,
+                config.latency_concurrency,
+                config.latency_rounds,
+                config.latency_round_seconds,
+            ),
+            (LOADED, config.concurrency, config.rounds, config.round_seconds),
+        ):
+            progress(
+                f"{operation.name}, {concurrency} in flight: {rounds} rounds of {seconds:g} s "
+                "per side"
+            )
+            pair[label] = await compare(
+                operation=operation,
+                direct=direct,
+                gateway=through,
+                concurrency=concurrency,
+                rounds=rounds,
+                round_seconds=seconds,
+                warm_up_seconds=config.warm_up_seconds,
+                meter=meter,
+                label=f"{operation.name} {label}",
+                report=progress,
+            )
+        comparisons[operation.name] = {LOADED: pair[LOADED], UNLOADED: pair[UNLOADED]}
+    summary = OrganisationSummary(
+        people=len(people),
+        follows=organisation.follow_count,
+        community_members=organisation.communities[0].size,
+        fact_events=fact_events,
+        imported_posts=imported.posts,
+        imported_community_posts=imported.community_posts,
+        import_seconds=imported.seconds,
+    )
+    return _Measured(summary, check, comparisons)
+
+
+def execute(
+    config: GatewayBenchConfig, endpoints: BenchEndpoints, names: GatewayRunNames, cpus: set[int]
+) -> _Measured:
+    """Start the feed and the gateway, measure, stop them, and drop what the run made."""
+    with signing_key() as identity:
+        feed_config = feed_settings(endpoints=endpoints, names=names, identity=identity)
+        gateway_config = gateway_settings(
+            endpoints=endpoints, names=names, identity=identity, feed=feed_config
+        )
+        try:
+            asyncio.run(
+                ensure_topics(
+                    bootstrap_servers=endpoints.kafka_bootstrap,
+                    topics=consumed_topics(feed_config),
+                )
+            )
+            progress(f"starting the feed on port {feed_config.port}")
+            with service_process(
+                name="feed", module="bench.feed.serve", settings=feed_config, cpus=cpus
+            ) as feed:
+                progress(f"starting the gateway on port {gateway_config.port}")
+                with service_process(
+                    name="gateway", module="bench.gateway.serve", settings=gateway_config, cpus=cpus
+                ) as gateway:
+                    return asyncio.run(_measure(config, endpoints, feed_config, feed, gateway))
+        finally:
+            progress("cleaning up (databases and topics)")
+            asyncio.run(_drop(endpoints, names))
+
+
+async def _drop(endpoints: BenchEndpoints, names: GatewayRunNames) -> None:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(endpoints.mongo_url)
+    try:
+        await drop_run(
+            endpoints=endpoints, database=names.database, topics=names.all_topics, client=client
+        )
+        await drop_run(
+            endpoints=endpoints, database=names.gateway_database, topics=[], client=client
+        )
+    finally:
+        await client.close()
+
+
+async def _server_version(endpoints: BenchEndpoints) -> str:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(endpoints.mongo_url)
+    try:
+        return await database_version(client)
+    finally:
+        await client.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the report, then the JSON line."""
+    started = time.perf_counter()
+    arguments = parse_arguments(argv)
+    config = configure(arguments)
+    mode = "quick" if arguments.quick else "full"
+    service_cpus = set(os.sched_getaffinity(0))
+    pinning = pin(arguments, service_cpus)
+    progress(f"pinning: {pinning}")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    facts = machine_facts()
+    names = GatewayRunNames(uuid.uuid4().hex[:10])
+    try:
+        with bench_endpoints() as endpoints:
+            progress(
+                f"run {names.run_id} ({mode}); Kafka {endpoints.kafka_bootstrap}, "
+                f"database {endpoints.mongo_url}"
+            )
+            server = asyncio.run(_server_version(endpoints))
+            measured = execute(config, endpoints, names, service_cpus)
+    finally:
+        os.sched_setaffinity(0, service_cpus)
+    results = GatewayBenchResults(
+        run_id=names.run_id,
+        mode=mode,
+        config=config,
+        facts=facts,
+        load_after=load_average(),
+        pinning=pinning,
+        endpoints_origin=endpoints.origin,
+        kafka_bootstrap=endpoints.kafka_bootstrap,
+        mongo_url=endpoints.mongo_url,
+        database_version=server,
+        organisation=measured.organisation,
+        check=measured.check,
+        comparisons=measured.comparisons,
+        total_seconds=time.perf_counter() - started,
+    )
+    print(render(results))
+    print(json_line(results), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

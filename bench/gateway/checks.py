@@ -1,0 +1,51 @@
+"""Before measuring: both paths give the same answer, so the comparison compares like with like."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from bench.gateway.load import Target
+from bench.gateway.organisation import Tokens
+
+
+@dataclass(frozen=True)
+class PathCheck:
+    """The same person's home page read both ways."""
+
+    items: int
+    """Posts on the page (a page of nothing would make the timeline figures meaningless)."""
+    same_items: bool
+    gateway_location: str
+    """Where a post created through the gateway says it is (rewritten to the gateway's path)."""
+
+
+async def check_paths(
+    *,
+    session: aiohttp.ClientSession,
+    direct: Target,
+    gateway: Target,
+    tokens: Tokens,
+    person: str,
+    page_size: int,
+) -> PathCheck:
+    """Read one home page straight and through the gateway, and create one post through it."""
+    pages: list[list[Any]] = []
+    for target in (direct, gateway):
+        async with session.get(
+            f"{target.base_url}/me/timeline?limit={page_size}", headers=tokens.headers(person)
+        ) as response:
+            if response.status != 200:
+                raise RuntimeError(f"{target.side} timeline read: {response.status}")
+            pages.append([item["post_id"] for item in (await response.json())["items"]])
+    async with session.post(
+        f"{gateway.base_url}/posts",
+        json={"place": {"kind": "profile"}, "text": "Checking the path through the gateway."},
+        headers=tokens.headers(person),
+    ) as response:
+        if response.status != 201:
+            raise RuntimeError(f"post through the gateway: {response.status}")
+        location = response.headers.get("Location", "")
+    return PathCheck(
+        items=len(pages[0]), same_items=pages[0] == pages[1], gateway_location=location
+    )

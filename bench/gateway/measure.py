@@ -1,0 +1,167 @@
+"""One operation measured on both sides, fairly: the same client, the same concurrency, a
+warm-up on each side that is never counted, then rounds in the order A B B A A B B A… so that
+a slow drift (a projection catching up, another process waking, caches filling) weighs on
+both sides alike. The CPU of every process is measured round by round and summed per side."""
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bench.cpu import CpuMeter, CpuUsage
+from bench.gateway.load import Operation, RoundResult, Target, run_round
+from bench.stats import Distribution, distribution, rate
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SideResult:
+    """Every measured round of one side, taken together."""
+
+    side: str
+    requests: int
+    seconds: float
+    latency: Distribution
+    round_rates: list[float]
+    failures: dict[str, int]
+    cpu: CpuUsage
+
+    @property
+    def per_second(self) -> float:
+        """Successful requests per second over the measured rounds."""
+        return rate(self.requests, self.seconds)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The figures for the JSON line."""
+        return {
+            "requests": self.requests,
+            "seconds": round(self.seconds, 2),
+            "per_s": round(self.per_second, 1),
+            "round_per_s": [round(value, 1) for value in self.round_rates],
+            "latency": self.latency.as_dict(),
+            "failures": self.failures,
+            "cpu_cores": {name: round(share, 2) for name, share in self.cpu.shares().items()},
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One operation at one concurrency, straight to the feed and through the gateway."""
+
+    operation: str
+    concurrency: int
+    rounds: int
+    round_seconds: float
+    direct: SideResult
+    gateway: SideResult
+
+    @property
+    def throughput_ratio(self) -> float:
+        """Gateway requests per second over direct requests per second."""
+        return self.gateway.per_second / self.direct.per_second
+
+    @property
+    def p50_added_ms(self) -> float:
+        """What the gateway adds to the median latency, in milliseconds."""
+        return self.gateway.latency.p50 - self.direct.latency.p50
+
+    @property
+    def p99_added_ms(self) -> float:
+        """What the gateway adds to the 99th percentile, in milliseconds."""
+        return self.gateway.latency.p99 - self.direct.latency.p99
+
+    @property
+    def failures(self) -> int:
+        """Requests that did not get their expected status, on either side."""
+        return sum(self.direct.failures.values()) + sum(self.gateway.failures.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        """The figures for the JSON line."""
+        return {
+            "concurrency": self.concurrency,
+            "rounds": self.rounds,
+            "round_seconds": self.round_seconds,
+            "direct": self.direct.as_dict(),
+            "gateway": self.gateway.as_dict(),
+            "throughput_ratio": round(self.throughput_ratio, 3),
+            "p50_added_ms": round(self.p50_added_ms, 2),
+            "p99_added_ms": round(self.p99_added_ms, 2),
+        }
+
+
+def round_order(rounds: int, first: Target, second: Target) -> list[Target]:
+    """``first second second first first second…``: each side leads every other pair."""
+    order: list[Target] = []
+    for number in range(rounds):
+        order += [first, second] if number % 2 == 0 else [second, first]
+    return order
+
+
+async def compare(
+    *,
+    operation: Operation,
+    direct: Target,
+    gateway: Target,
+    concurrency: int,
+    rounds: int,
+    round_seconds: float,
+    warm_up_seconds: float,
+    meter: CpuMeter,
+    label: str,
+    report: Report,
+) -> Comparison:
+    """Warm both sides up, then measure ``rounds`` rounds of each, interleaved."""
+    for target in (direct, gateway):
+        await run_round(
+            target=target, operation=operation, concurrency=concurrency, seconds=warm_up_seconds
+        )
+    results: dict[str, list[RoundResult]] = {direct.side: [], gateway.side: []}
+    usages: dict[str, list[CpuUsage]] = {direct.side: [], gateway.side: []}
+    for number, target in enumerate(round_order(rounds, direct, gateway)):
+        with meter.phase(f"{label} {target.side} {number}") as usage:
+            result = await run_round(
+                target=target, operation=operation, concurrency=concurrency, seconds=round_seconds
+            )
+        results[target.side].append(result)
+        usages[target.side].append(usage)
+    sides = {side: _side(side, results[side], usages[side]) for side in results}
+    comparison = Comparison(
+        operation=operation.name,
+        concurrency=concurrency,
+        rounds=rounds,
+        round_seconds=round_seconds,
+        direct=sides[direct.side],
+        gateway=sides[gateway.side],
+    )
+    report(
+        f"{label}: direct {comparison.direct.per_second:,.0f}/s "
+        f"p50 {comparison.direct.latency.p50:.1f} ms, gateway "
+        f"{comparison.gateway.per_second:,.0f}/s p50 {comparison.gateway.latency.p50:.1f} ms "
+        f"(ratio {comparison.throughput_ratio:.2f}, +{comparison.p50_added_ms:.1f} ms)"
+    )
+    return comparison
+
+
+def _side(side: str, rounds: Sequence[RoundResult], usages: Sequence[CpuUsage]) -> SideResult:
+    durations = [value for result in rounds for value in result.durations]
+    failures: Counter[str] = Counter()
+    for result in rounds:
+        failures.update(result.failures)
+    return SideResult(
+        side=side,
+        requests=len(durations),
+        seconds=sum(result.seconds for result in rounds),
+        latency=distribution(durations or [float("inf")]),
+        round_rates=[result.per_second for result in rounds],
+        failures=dict(failures),
+        cpu=_summed(usages),
+    )
+
+
+def _summed(usages: Sequence[CpuUsage]) -> CpuUsage:
+    total = CpuUsage(wall_seconds=sum(usage.wall_seconds for usage in usages))
+    for usage in usages:
+        for name, seconds in usage.cpu_seconds.items():
+            total.cpu_seconds[name] = total.cpu_seconds.get(name, 0.0) + seconds
+    return total

@@ -1,0 +1,79 @@
+"""``python -m bench.gateway`` end to end at its smallest, so the benchmark cannot rot.
+
+Nothing here asserts on timings: the run must finish, both paths must give the same answers,
+every request must have succeeded, and the report must hold every figure, ending with its
+JSON line.
+"""
+
+import json
+
+import pytest
+
+from agora.localinfra import InfraEndpoints
+from bench.gateway.__main__ import main
+from bench.infra import KAFKA_VARIABLE, MONGO_VARIABLE
+
+pytestmark = pytest.mark.integration
+
+SMALLEST = [
+    "--quick",
+    "--people", "12",
+    "--posts", "20",
+    "--rounds", "2",
+    "--round-seconds", "0.5",
+    "--latency-rounds", "2",
+    "--latency-round-seconds", "0.3",
+    "--warm-up-seconds", "0.2",
+    "--no-pin",
+]  # fmt: skip
+SIDE_FIGURES = {"requests", "seconds", "per_s", "round_per_s", "latency", "failures", "cpu_cores"}
+PERCENTILES = {"count", "p50_ms", "p95_ms", "p99_ms", "max_ms"}
+
+
+def test_the_smallest_gateway_bench_runs_end_to_end(
+    infra_endpoints: InfraEndpoints,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv(KAFKA_VARIABLE, infra_endpoints.kafka_bootstrap)
+    monkeypatch.setenv(MONGO_VARIABLE, infra_endpoints.mongo_url)
+
+    assert main(SMALLEST) == 0
+
+    output = capsys.readouterr().out.strip().splitlines()
+    assert any(line.startswith("Agora gateway benchmark") for line in output)
+    assert any(line.startswith("Goals") for line in output)
+    figures = json.loads(output[-1])
+    assert figures["bench"] == "agora-gateway"
+    assert figures["organisation"]["people"] == 12
+    assert figures["organisation"]["imported_posts"] == 20
+    assert figures["paths"]["items"] > 0
+    assert figures["paths"]["same_items"] is True
+    assert figures["paths"]["gateway_location"].startswith("/api/v1/feed/posts/")
+    assert set(figures["operations"]) == {"timeline", "post"}
+    for operation in figures["operations"].values():
+        assert set(operation) == {"loaded", "unloaded"}
+        for comparison in operation.values():
+            assert comparison["throughput_ratio"] > 0
+            assert isinstance(comparison["p50_added_ms"], float)
+            assert isinstance(comparison["p99_added_ms"], float)
+            for side in ("direct", "gateway"):
+                measured = comparison[side]
+                assert set(measured) == SIDE_FIGURES
+                assert measured["requests"] > 0
+                assert measured["failures"] == {}
+                assert len(measured["round_per_s"]) == comparison["rounds"]
+                assert set(measured["latency"]) == PERCENTILES
+                assert measured["latency"]["p99_ms"] is not None
+                assert {"bench", "gateway", "feed"} <= set(measured["cpu_cores"])
+    assert figures["failures"] == 0
+    assert set(figures["goals"]) == {
+        "throughput_ratio_min",
+        "p50_added_max_ms",
+        "throughput_met",
+        "p50_met",
+        "p50_loaded_met",
+    }
+    assert figures["machine"]["cores"] >= 1
+    assert figures["machine"]["load_average"]
+    assert isinstance(figures["client_max_cores"], float)
