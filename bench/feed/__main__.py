@@ -39,9 +39,9 @@ from bench.feed.service import (
     Tokens,
     feed_service,
     feed_settings,
-    free_port,
 )
 from bench.infra import BenchEndpoints, bench_endpoints, drop_run
+from bench.processes import free_port
 
 _STARTED = time.perf_counter()
 T = TypeVar("T")

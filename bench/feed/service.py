@@ -6,30 +6,18 @@ service never share an event loop; the bench talks to it over HTTP on loopback.
 """
 
 import contextlib
-import json
-import os
-import signal
-import socket
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from agora.eventsourcing.topics import dead_letter_topic_name
 from agora.feed.settings import FeedSettings
 from agora.testing.identity import TestIdentityProvider
-from bench.facts import cpu_ranges
 from bench.infra import BenchEndpoints
+from bench.processes import service_process
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-"""The checkout the bench runs from (``bench`` must be importable by the service process)."""
-READY_TIMEOUT_SECONDS = 90.0
-STOP_TIMEOUT_SECONDS = 30.0
 TOKEN_LIFETIME_SECONDS = 3 * 3600
 
 
@@ -113,25 +101,6 @@ def feed_settings(
     )
 
 
-def settings_environment(settings: FeedSettings) -> dict[str, str]:
-    """The ``AGORA_*`` variables that give a service process these settings."""
-    values = settings.model_dump(mode="json", exclude_none=True)
-    values["mongo_url"] = settings.mongo_url.get_secret_value()
-    environment: dict[str, str] = {}
-    for name, value in values.items():
-        text = value if isinstance(value, str) else json.dumps(value)
-        environment[f"AGORA_{name.upper()}"] = text
-    return environment
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now (on loopback)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @dataclass(frozen=True)
 class RunningService:
     """A started feed process."""
@@ -155,57 +124,7 @@ class RunningService:
 def feed_service(settings: FeedSettings, *, cpus: set[int]) -> Iterator[RunningService]:
     """Start ``python -m bench.feed.serve`` with these settings, wait until it is ready, and
     stop it (SIGTERM: its relay and projection stop cleanly) afterwards."""
-    environment = {
-        name: value for name, value in os.environ.items() if not name.startswith("AGORA_")
-    }
-    environment.update(settings_environment(settings))
-    environment["PYTHONPATH"] = os.pathsep.join(
-        [str(REPOSITORY), *filter(None, [os.environ.get("PYTHONPATH")])]
-    )
-    with tempfile.NamedTemporaryFile(prefix="bench-feed-", suffix=".log", delete=False) as log:
-        log_path = Path(log.name)
-    with log_path.open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "bench.feed.serve", "--cpus", cpu_ranges(sorted(cpus))],
-            env=environment,
-            cwd=REPOSITORY,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    service = RunningService(settings, process, log_path)
-    try:
-        _wait_ready(service)
-        yield service
-    finally:
-        _stop(process)
-        log_path.unlink(missing_ok=True)
-
-
-def _wait_ready(service: RunningService) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if service.process.poll() is not None:
-            raise RuntimeError(f"the feed service exited early:\n{_tail(service.log)}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{service.base_url}/readyz", timeout=2.0).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"the feed service was not ready in time:\n{_tail(service.log)}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
+    with service_process(
+        name="feed", module="bench.feed.serve", settings=settings, cpus=cpus
+    ) as running:
+        yield RunningService(settings, running.process, running.log)

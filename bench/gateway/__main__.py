@@ -42,13 +42,12 @@ from bench.gateway.report import (
 from bench.gateway.stack import (
     GATEWAY_FEED_PREFIX,
     GatewayRunNames,
-    RunningProcess,
     feed_settings,
     gateway_settings,
-    service_process,
     signing_key,
 )
 from bench.infra import BenchEndpoints, bench_endpoints, drop_run
+from bench.processes import RunningProcess, service_process
 
 _STARTED = time.perf_counter()
 
