@@ -135,8 +135,17 @@ async def test_search_and_autocomplete_never_show_it_to_an_outsider(
         found = _ids(page["results"], "post_id")
         return page if {world.secret_post, world.open_post} <= found else None
 
+    async def member_finds_both_communities() -> Json | None:
+        # Communities and posts come from different topics and indices: one being searchable
+        # says nothing about the other.
+        page: Json = await agora.ok("/search/communities", world.member, q=world.word)
+        found = _ids(page["results"], "community_id")
+        return page if {world.secret, world.open} <= found else None
+
     members_page = await until(member_finds_both_posts, what="search indexed both posts")
-    members_communities = await agora.ok("/search/communities", world.member, q=world.word)
+    members_communities = await until(
+        member_finds_both_communities, what="search indexed both communities"
+    )
     members_suggestions = await agora.ok("/search/autocomplete", world.member, q=world.word[:6])
     members_tags = await agora.ok("/search/autocomplete", world.member, q=world.secret_tag)
 
