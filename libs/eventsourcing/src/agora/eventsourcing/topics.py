@@ -11,8 +11,10 @@ as on the local single broker; 3 and 2 on the production cluster), so a service,
 dead-letter topic and a rebuild job all create topics the same way wherever they run.
 """
 
+import asyncio
 import contextlib
 import os
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +25,8 @@ from aiokafka.structs import TopicPartition
 
 INFINITE_RETENTION_MS = -1
 DEAD_LETTER_RETENTION_MS = 30 * 24 * 3600 * 1000
+TOPIC_READY_TIMEOUT_SECONDS = 30.0
+"""How long ``ensure_topics`` waits for the partitions of topics it created to get a leader."""
 EVENT_TOPIC_PARTITIONS = 6
 """Partitions of every event topic: the most consumers one projection's group can use."""
 CARDS_TOPIC = "agora.profiles.cards"
@@ -170,8 +174,28 @@ async def ensure_topics(
             with contextlib.suppress(TopicAlreadyExistsError):
                 response = await admin.create_topics(wanted)
                 _raise_creation_errors(response.topic_errors)
+            await _wait_until_led(admin, [topic.name for topic in wanted])
     finally:
         await admin.close()
+
+
+async def _wait_until_led(admin: AIOKafkaAdminClient, names: list[str]) -> None:
+    """Return once every partition of the new topics has a leader: the broker answers the
+    creation before its metadata knows them, and a producer or a describe at that moment
+    would find no such topic."""
+    deadline = time.monotonic() + TOPIC_READY_TIMEOUT_SECONDS
+    while True:
+        described = await admin.describe_topics(names)
+        if all(
+            topic["error_code"] == 0
+            and topic["partitions"]
+            and all(partition["leader"] >= 0 for partition in topic["partitions"])
+            for topic in described
+        ):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"topics without a leader after creation: {sorted(names)}")
+        await asyncio.sleep(0.1)
 
 
 def _raise_creation_errors(topic_errors: Iterable[tuple[Any, ...]]) -> None:
