@@ -98,6 +98,7 @@ async def test_an_outsider_gets_404_on_everything_about_it(
         assert response.status_code == 404, (path, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert world.secret_name not in response.text
+        assert response.json()["instance"] == f"/api/v1{path}"  # the path the client used
     assert joining.status_code == 404, joining.text
     assert commenting.status_code == 404, commenting.text
 

@@ -45,7 +45,7 @@ async def test_a_request_reaches_its_service_with_method_path_query_and_body_int
     assert request.body_bytes == len(b'{"name": "x"}')
 
 
-async def test_the_service_gets_the_token_a_request_id_trace_context_and_the_client_address(
+async def test_the_service_gets_the_token_a_request_id_trace_context_the_client_address_and_prefix(
     gateway: httpx.AsyncClient, alice: dict[str, str]
 ) -> None:
     trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -55,6 +55,7 @@ async def test_the_service_gets_the_token_a_request_id_trace_context_and_the_cli
             **alice,
             "X-Request-ID": "client-chosen-id-42",
             "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01",
+            "X-Forwarded-Prefix": "/somewhere-else",
         },
     )
 
@@ -67,6 +68,8 @@ async def test_the_service_gets_the_token_a_request_id_trace_context_and_the_cli
     assert parent != "00f067aa0ba902b7"  # the gateway's own span is the service's parent
     assert headers["x-forwarded-for"] == "203.0.113.7"
     assert headers["x-forwarded-proto"] == "http"
+    # Replaced, not passed on: services name their problems' `instance` by it.
+    assert headers["x-forwarded-prefix"] == "/api/v1/echo"
 
 
 async def test_a_header_value_with_octets_beyond_ascii_reaches_the_service_as_sent(

@@ -4,6 +4,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from agora.servicekit.commands import IdempotencyKey
 from agora.servicekit.openapi import (
     PROBLEM_SCHEMA_REF,
     Problem,
@@ -85,3 +86,22 @@ async def test_every_operation_taking_a_body_documents_the_400_of_an_undecodable
     assert answer.headers["content-type"] == PROBLEM_MEDIA_TYPE
     example = next(iter(media["examples"].values()))["value"]
     assert {key: answer.json()[key] for key in example} == example
+
+
+def test_an_optional_header_is_documented_as_a_string_not_as_nullable(app: FastAPI) -> None:
+    """Found by fuzzing: ``Idempotency-Key`` was documented as "string or null", a value no
+    HTTP header can carry."""
+
+    @app.post("/keyed", status_code=204)
+    async def keyed(key: IdempotencyKey = None) -> None:
+        return None
+
+    complete_openapi(app)
+
+    parameters = app.openapi()["paths"]["/keyed"]["post"]["parameters"]
+    (header,) = [parameter for parameter in parameters if parameter["in"] == "header"]
+    assert header["name"] == "Idempotency-Key"
+    assert header["required"] is False
+    assert header["schema"]["type"] == "string"
+    assert header["schema"]["maxLength"] == 200
+    assert "anyOf" not in header["schema"]

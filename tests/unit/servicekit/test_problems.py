@@ -34,6 +34,36 @@ async def test_an_invalid_body_is_a_422_problem_listing_each_error(
     assert errors[("body", "name")]["message"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("POST", "/things", {"name": ""}, 422),
+        ("GET", "/nowhere", None, 404),
+        ("POST", "/conflict", None, 409),
+    ],
+)
+async def test_behind_the_gateway_a_problem_names_the_path_the_client_used(
+    client: httpx.AsyncClient, method: str, path: str, body: object, status: int
+) -> None:
+    """Found by fuzzing through the gateway: ``instance`` was the service's own path, which
+    the client never sent; the gateway says under which prefix it serves the service."""
+    response = await client.request(
+        method, path, json=body, headers={"X-Forwarded-Prefix": "/api/v1/things-service"}
+    )
+
+    assert response.status_code == status
+    assert problem_of(response)["instance"] == f"/api/v1/things-service{path}"
+
+
+@pytest.mark.parametrize("prefix", ["api/v1", "/api/../admin", "https://evil.example/x", "/a b"])
+async def test_a_forwarded_prefix_that_is_not_a_plain_path_is_ignored(
+    client: httpx.AsyncClient, prefix: str
+) -> None:
+    response = await client.get("/nowhere", headers={"X-Forwarded-Prefix": prefix})
+
+    assert problem_of(response)["instance"] == "/nowhere"
+
+
 async def test_a_validation_problem_never_echoes_the_input(client: httpx.AsyncClient) -> None:
     huge_name = "n" * 900
 

@@ -17,10 +17,8 @@ from agora.gateway.problems import (
     unauthorized,
 )
 from agora.gateway.ratelimit import RATE_LIMITED, TokenBuckets
-from agora.gateway.upstream import METHODS, Forwarder
+from agora.gateway.upstream import API_PREFIX, METHODS, Forwarder
 from agora.servicekit.identity import Identity
-
-API_PREFIX = "/api/v1"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

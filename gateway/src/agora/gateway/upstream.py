@@ -57,6 +57,7 @@ NOT_FORWARDED_REQUEST_HEADERS = HOP_BY_HOP_HEADERS | {
     "x-forwarded-host",
     "x-forwarded-proto",
     "x-forwarded-port",
+    "x-forwarded-prefix",
     "x-real-ip",
     # Identity headers some proxies add; no Agora service reads them, and none may arrive
     # from a client: services trust the bearer token only.
@@ -76,6 +77,8 @@ NOT_FORWARDED_RESPONSE_HEADERS = HOP_BY_HOP_HEADERS | {
 }
 INTERNAL_HEADER_PREFIX = "x-agora-"
 
+API_PREFIX = "/api/v1"
+"""Services are served under ``/api/v1/<service>``."""
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 UPSTREAM_REQUESTS = Counter(
@@ -149,8 +152,10 @@ def upstream_url(route: ServiceRoute, *, remainder: bytes, query: bytes) -> http
     return route.base_url.copy_with(raw_path=raw_path)
 
 
-def request_headers(request: Request) -> list[tuple[bytes, bytes]]:
-    """The client's safe headers plus request id, trace context and the client's address.
+def request_headers(request: Request, route: ServiceRoute) -> list[tuple[bytes, bytes]]:
+    """The client's safe headers plus request id, trace context, the client's address and
+    the gateway's path prefix of the service (services name their problems' ``instance`` by
+    the path the client used).
 
     The client's headers are passed on as the bytes it sent: HTTP allows any octet from 0x80
     up in a field value, which httpx would refuse to encode from text (ASCII only).
@@ -179,6 +184,7 @@ def request_headers(request: Request) -> list[tuple[bytes, bytes]]:
     if request.client is not None:
         added.append(("X-Forwarded-For", request.client.host))
     added.append(("X-Forwarded-Proto", request.url.scheme))
+    added.append(("X-Forwarded-Prefix", gateway_prefix(route)))
     headers.extend((name.encode("latin-1"), value.encode("latin-1")) for name, value in added)
     host = next((value for name, value in request.headers.raw if name.lower() == b"host"), None)
     if host:
@@ -201,10 +207,15 @@ def response_headers(upstream: httpx.Response, route: ServiceRoute) -> list[tupl
     ]
 
 
+def gateway_prefix(route: ServiceRoute) -> str:
+    """The path under which the gateway serves a service."""
+    return f"{API_PREFIX}/{route.name}"
+
+
 def _gateway_location(location: bytes, route: ServiceRoute) -> bytes:
     # A service names its resources by its own paths (or URL); clients only know the
     # gateway's, so `/things/7` becomes `/api/v1/<service>/things/7` (as nginx's proxy_redirect).
-    prefix = f"/api/v1/{route.name}".encode()
+    prefix = gateway_prefix(route).encode()
     base = str(route.base_url).rstrip("/").encode()
     if location.startswith(base + b"/"):
         return prefix + location[len(base) :]
@@ -269,7 +280,7 @@ class Forwarder:
         upstream_request = self._client.build_request(
             request.method,
             url,
-            headers=request_headers(request),
+            headers=request_headers(request, route),
             content=_body(request) if _request_has_body(request) else None,
         )
         started = time.perf_counter()

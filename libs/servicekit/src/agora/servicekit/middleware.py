@@ -15,6 +15,7 @@ from agora.servicekit.problems import (
     problem_for_exception,
     problem_for_http_exception,
     problem_response,
+    request_instance,
 )
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -159,10 +160,12 @@ class UnhandledErrorMiddleware:
                 # Too late for a problem body: let the server abort the response.
                 raise
             if isinstance(exc, HTTPException):
-                problem = problem_for_http_exception(exc=exc, instance=scope["path"])
+                problem = problem_for_http_exception(exc=exc, instance=request_instance(scope))
                 await problem_response(problem=problem, headers=exc.headers)(scope, receive, send)
                 return
-            problem = problem_for_exception(exc=exc, registry=self.problems, instance=scope["path"])
+            problem = problem_for_exception(
+                exc=exc, registry=self.problems, instance=request_instance(scope)
+            )
             if problem.status >= 500:
                 _logger.exception("unhandled error serving %s %s", scope["method"], scope["path"])
                 span = trace.get_current_span()

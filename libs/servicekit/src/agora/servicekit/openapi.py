@@ -209,9 +209,29 @@ def _document_unreadable_bodies(paths: dict[str, Any]) -> None:
                 operation["responses"] = dict(sorted(responses.items()))
 
 
+def _headers_without_null(paths: dict[str, Any]) -> None:
+    # An optional header is `str | None` in Python, which FastAPI documents as "string or null";
+    # HTTP has no null header, so the document says what may actually be sent: a string.
+    for item in paths.values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") != "header" or "anyOf" not in schema:
+                    continue
+                kept = [part for part in schema["anyOf"] if part.get("type") != "null"]
+                if len(kept) == 1:
+                    parameter["schema"] = {
+                        **{key: value for key, value in schema.items() if key != "anyOf"},
+                        **kept[0],
+                    }
+
+
 def complete_openapi(app: FastAPI, *schema_modules: ModuleType) -> None:
-    """Complete ``app``'s document: the ``ProblemDetails`` schema, examples with nulls, and
-    the 400 of an undecodable body on every operation that takes one.
+    """Complete ``app``'s document: the ``ProblemDetails`` schema, examples with nulls, the
+    400 of an undecodable body on every operation that takes one, and optional headers
+    documented as strings (not "string or null").
 
     ``schema_modules`` hold the models of the bodies, whose own examples the document shows.
     """
@@ -229,6 +249,7 @@ def complete_openapi(app: FastAPI, *schema_modules: ModuleType) -> None:
                 components.setdefault(name, definition)
             components.setdefault("ProblemDetails", problem)
             _document_unreadable_bodies(document.get("paths", {}))
+            _headers_without_null(document.get("paths", {}))
         return app.openapi_schema or build()
 
     app.openapi = openapi  # type: ignore[method-assign]

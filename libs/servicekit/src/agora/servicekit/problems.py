@@ -1,5 +1,6 @@
 """RFC 9457 problem details: the body of every error response an Agora service sends."""
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
+from starlette.types import Scope
 
 from agora.eventsourcing.errors import (
     ConcurrencyError,
@@ -139,6 +141,25 @@ def status_phrase(status: int) -> str:
         return f"HTTP {status}"
 
 
+FORWARDED_PREFIX_HEADER = "x-forwarded-prefix"
+"""Set by the gateway to the path it serves this service under (``/api/v1/<service>``)."""
+_PREFIX_PATTERN = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
+
+
+def request_instance(scope: Scope) -> str:
+    """The path the client asked for: the gateway's prefix, when it forwarded the request,
+    followed by this service's path (a client knows only the gateway's paths)."""
+    path: str = scope["path"]
+    for name, value in scope.get("headers", ()):
+        if name == FORWARDED_PREFIX_HEADER.encode():
+            prefix: str = value.decode("latin-1")
+            # Only a plain path is taken: the header names a location, never markup or a URL.
+            if _PREFIX_PATTERN.fullmatch(prefix) and ".." not in prefix.split("/"):
+                return prefix + path
+            break
+    return path
+
+
 def build_problem(
     *,
     status: int,
@@ -224,7 +245,7 @@ def validation_problem(*, errors: Sequence[Any], instance: str) -> ProblemDetail
 
 async def _validation_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    problem = validation_problem(errors=exc.errors(), instance=request.url.path)
+    problem = validation_problem(errors=exc.errors(), instance=request_instance(request.scope))
     return problem_response(problem=problem)
 
 
@@ -232,7 +253,7 @@ async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code < 400:
         return Response(status_code=exc.status_code, headers=exc.headers)
-    problem = problem_for_http_exception(exc=exc, instance=request.url.path)
+    problem = problem_for_http_exception(exc=exc, instance=request_instance(request.scope))
     return problem_response(problem=problem, headers=exc.headers)
 
 
