@@ -3,12 +3,16 @@
 The rules are every service's (``agora.testing.openapi_rules``); the communities add their own.
 """
 
+from datetime import UTC, datetime
+
 import pytest
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
 from agora.communities.api import schemas
 from agora.communities.app import create_app
+from agora.communities.domain.decisions import create_community
+from agora.communities.domain.state import CommunityState
 from agora.communities.settings import CommunitiesSettings
 from agora.testing.identity import TestIdentityProvider
 from agora.testing.openapi_rules import Document, OpenApiRules, media_examples, operations
@@ -42,3 +46,24 @@ class TestTheCommunitiesDocument(OpenApiRules):
         assert "Communauté Kubernetes" in names
         assert any(name.isascii() for name in names)
         assert {"Location", "ETag"} <= set(create["responses"]["201"]["headers"])
+
+    def test_every_documented_creation_is_accepted_today(self, document: Document) -> None:
+        """Found by fuzzing: a project example ended in a date that had passed, so the
+        documented request was refused (a project's end date must be in the future)."""
+        create = document["paths"]["/communities"]["post"]
+        examples = media_examples(document, create["requestBody"]["content"]["application/json"])
+        today = datetime.now(UTC).date()
+        for example in examples:
+            body = schemas.CreateCommunity.model_validate(example)
+            decide = create_community(
+                community_id="c-example",
+                creator_id="p-example",
+                name=body.name,
+                description=body.description,
+                tags=tuple(body.tags),
+                kind=body.kind,
+                visibility=body.visibility,
+                end_date=body.end_date,
+                today=today,
+            )
+            assert len(decide(CommunityState())) == 1

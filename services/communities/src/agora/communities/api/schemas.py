@@ -27,12 +27,12 @@ _KUBERNETES_SUMMARY: JsonDict = {
 }
 _RUST_SUMMARY: JsonDict = {
     "id": _RUST_ID,
-    "name": "Rust Paris Meetup 2026",
+    "name": "Rust Paris Meetup 2030",
     "description": "Organising the spring Rust meetup: talks, venue and sponsors.",
     "tags": ["rust", "meetup"],
     "kind": "project",
     "visibility": "closed",
-    "end_date": "2026-06-30",
+    "end_date": "2030-06-30",
     "archived": False,
     "member_count": 7,
 }
@@ -61,12 +61,12 @@ class CreateCommunity(ApiModel):
                     "visibility": "open",
                 },
                 {
-                    "name": "Rust Paris Meetup 2026",
+                    "name": "Rust Paris Meetup 2030",
                     "description": "Organising the spring Rust meetup: talks, venue and sponsors.",
                     "tags": ["rust", "meetup"],
                     "kind": "project",
                     "visibility": "closed",
-                    "end_date": "2026-06-30",
+                    "end_date": "2030-06-30",
                 },
             ]
         }
@@ -87,7 +87,7 @@ class EditCommunity(ApiModel):
         json_schema_extra={
             "examples": [
                 {"name": "Communauté Kubernetes France", "tags": ["kubernetes", "cloud-native"]},
-                {"description": "Talks, venue and sponsors for June.", "end_date": "2026-07-15"},
+                {"description": "Talks, venue and sponsors for June.", "end_date": "2030-07-15"},
             ]
         }
     )
