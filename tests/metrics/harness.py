@@ -152,11 +152,28 @@ class World:
         registered_on: date | None = None,
         title: str | None = "Engineer",
         photo: bool = False,
+        location: str | None = None,
     ) -> str:
         """A new registered person with a public card, provisioned at ``registered`` (with an
         earlier ``registered_on`` if migrated); returns their id."""
         person_id = new_id("person")
         moment = registered or at("2026-09-01", 9)
+        await self.provision(person_id, moment=moment, registered_on=registered_on)
+        await self.card(
+            person_id,
+            department,
+            title=title,
+            photo=photo,
+            location=location,
+            moment=moment,
+            edited=False,
+        )
+        return person_id
+
+    async def provision(
+        self, person_id: str, *, moment: datetime, registered_on: date | None = None
+    ) -> None:
+        """HR provisions the person (their profile stream's first event)."""
         provisioned = profile_events.PersonProvisioned(
             person_id=person_id, sealed="gAAAAA-sealed", registered_on=registered_on
         )
@@ -167,10 +184,6 @@ class World:
             actor="hr",
             moment=moment,
         )
-        await self.card(
-            person_id, department, title=title, photo=photo, moment=moment, edited=False
-        )
-        return person_id
 
     async def people(self, count: int, department: str | None = "R&D", **kwargs: Any) -> list[str]:
         """Several new people of one department."""
@@ -183,11 +196,13 @@ class World:
         *,
         title: str | None = "Engineer",
         photo: bool = False,
+        location: str | None = None,
         moment: datetime | None = None,
         edited: bool = True,
     ) -> None:
         """Publish the person's public card, after a profile edit (as profiles does: a card
-        carries the version of the profile stream it reflects)."""
+        carries the version of the profile stream it reflects); ``location`` is the one the
+        person shows to everyone, if any."""
         moment = moment or at("2026-09-01", 9)
         stream_id = f"profile-{person_id}"
         if edited:
@@ -202,7 +217,7 @@ class World:
             department=department,
             photo_url="https://photos.example.com/p.jpg" if photo else None,
             active=True,
-            location=None,
+            location=location,
             languages=[],
         )
         envelope = new_envelopes(

@@ -41,10 +41,12 @@ METADATA_FIELDS = {
     "left_on",
     "registered_on",
     "day",
-    # which tags, skills, department (public metadata)
+    # which tags, skills, department, location (public metadata: a card carries the location
+    # only while the person shows it to everyone)
     "tags",
     "skill",
     "department",
+    "location",
     # presence only: the value is never kept
     "has_job_title",
     "has_photo",

@@ -13,7 +13,7 @@ from agora.metrics.engine.activity import (
     set_bits,
     whole_share,
 )
-from agora.metrics.readside.trust import GroupFigures, departments_view, nested_allowed
+from agora.metrics.readside.trust import GroupFigures, nested_allowed, partition_view
 from agora.metrics.rules import EngagementRules, WeekFigures
 
 pytestmark = pytest.mark.unit
@@ -123,7 +123,7 @@ def test_departments_under_k_merge_and_complements_stay_large() -> None:
         GroupFigures("C", [2], {"x": [2]}),
     ]
 
-    shown = {group.name: group for group in departments_view(groups, [17], 5)}
+    shown = {group.name: group for group in partition_view(groups, [17], 5)}
 
     assert set(shown) == {"A", "other"}
     assert shown["other"].sizes == [8]

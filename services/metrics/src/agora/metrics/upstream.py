@@ -64,11 +64,12 @@ class TopicsSet(UpstreamEvent):
 
 
 class PersonCardPublished(UpstreamEvent):
-    """The public card of a person: its department, and only *whether* a job title and a
-    photo are given (their values are never kept)."""
+    """The public card of a person: its department, the location it shows to everyone (if
+    any), and only *whether* a job title and a photo are given (their values are never kept)."""
 
     person_id: str
     department: str | None = None
+    location: str | None = None
     has_job_title: Annotated[bool, BeforeValidator(bool)] = Field(
         default=False, validation_alias="job_title"
     )

@@ -38,11 +38,19 @@ class NotACommunityManagerError(MetricsError):
 
 
 class InvalidQueryError(MetricsError):
-    """The date range or the grouping asked for cannot be answered."""
+    """The grouping or the combination of filters asked for cannot be answered."""
 
     status = 422
     slug = "invalid-query"
     title = "The query cannot be answered"
+
+
+class InvalidDateRangeError(MetricsError):
+    """``from`` or ``to`` is not a day, the range is backwards, or it is too long."""
+
+    status = 400
+    slug = "invalid-date-range"
+    title = "The date range is not valid"
 
 
 ALL_ERRORS: tuple[type[MetricsError], ...] = (
@@ -50,6 +58,7 @@ ALL_ERRORS: tuple[type[MetricsError], ...] = (
     CommunityNotFoundError,
     NotACommunityManagerError,
     InvalidQueryError,
+    InvalidDateRangeError,
 )
 
 

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from agora.metrics.api import examples
 from agora.metrics.api.errors import (
     CommunityNotFoundError,
+    InvalidDateRangeError,
     InvalidQueryError,
     MetricsError,
     NotACommunityManagerError,
@@ -58,8 +59,13 @@ REFUSALS: dict[str, tuple[int, str, Any]] = {
     ),
     "invalid-query": _problem(
         InvalidQueryError,
+        "group_by cannot be combined with a department, location or community filter",
+        "A grouping combined with a filter, or filters that cannot be combined",
+    ),
+    "invalid-date-range": _problem(
+        InvalidDateRangeError,
         "`from` (2026-12-01) is after `to` (2026-11-23, or today)",
-        "A range backwards, too long, or grouping combined with a filter",
+        "A day not written YYYY-MM-DD, a range backwards or too long",
     ),
 }
 

@@ -6,16 +6,18 @@ applied by the reports themselves, so the CSV export shows exactly what the JSON
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import WithJsonSchema
 
 from agora.metrics.api import examples
 from agora.metrics.api.access import community_for_health, known_community, require_analyst
-from agora.metrics.api.errors import InvalidQueryError
+from agora.metrics.api.errors import InvalidDateRangeError, InvalidQueryError
 from agora.metrics.api.openapi import CSV_MEDIA_TYPE, dashboard_responses
 from agora.metrics.api.schemas import Dashboard
 from agora.metrics.readside.reports import Query as RangeQuery
@@ -28,7 +30,15 @@ router = APIRouter(tags=["metrics"])
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,120}$"
 DEPARTMENT_MAX = 200
+LOCATION_MAX = 200
 DEFAULT_RANGE_DAYS = 84
+EARLIEST_DAY = date(2000, 1, 1)
+"""No figure can be older: earlier days are typing mistakes (``to=0``), not questions."""
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+DayText = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+"""A day as the client wrote it: read by ``_day``, so that a bad one is a 400 that says why."""
+SHOWN_VALUE_MAX = 40
+"""How much of a refused value a problem repeats."""
 
 Granularity = Literal["day", "week", "month"]
 
@@ -50,19 +60,21 @@ def _settings(request: Request) -> MetricsSettings:
 
 def _range(
     request: Request,
-    first: Annotated[
-        date | None,
+    first_text: Annotated[
+        DayText | None,
         Query(
             alias="from",
-            description="First day (UTC) of the range; 12 weeks before `to` by default.",
+            description="First day (UTC) of the range, `YYYY-MM-DD`, not before "
+            f"{EARLIEST_DAY}; 12 weeks before `to` by default.",
             openapi_examples={"autumn": {"value": "2026-09-01"}},
         ),
     ] = None,
-    last: Annotated[
-        date | None,
+    last_text: Annotated[
+        DayText | None,
         Query(
             alias="to",
-            description="Last day (UTC) of the range, today by default; later days are cut.",
+            description="Last day (UTC) of the range, `YYYY-MM-DD`, today by default; later "
+            "days are cut.",
             openapi_examples={"today": {"value": "2026-11-23"}},
         ),
     ] = None,
@@ -73,13 +85,33 @@ def _range(
 ) -> RangeQuery:
     settings = _settings(request)
     today: date = request.app.state.clock().date()
-    last = min(last or today, today)
-    first = first or last - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    first = _day(first_text, "from")
+    last = min(_day(last_text, "to") or today, today)
+    first = first or max(last - timedelta(days=DEFAULT_RANGE_DAYS - 1), EARLIEST_DAY)
     if first > last:
-        raise InvalidQueryError(f"`from` ({first}) is after `to` ({last}, or today)")
+        raise InvalidDateRangeError(f"`from` ({first}) is after `to` ({last}, or today)")
     if (last - first).days + 1 > settings.max_range_days:
-        raise InvalidQueryError(f"a range holds at most {settings.max_range_days} days")
+        raise InvalidDateRangeError(
+            f"a range holds at most {settings.max_range_days} days; this one holds "
+            f"{(last - first).days + 1}"
+        )
     return RangeQuery(first=first, last=last, granularity=granularity)
+
+
+def _day(text: str | None, name: str) -> date | None:
+    """A day given as ``YYYY-MM-DD`` (and nothing else: no timestamps, no week dates)."""
+    if text is None:
+        return None
+    shown = text if len(text) <= SHOWN_VALUE_MAX else f"{text[:SHOWN_VALUE_MAX]}..."
+    if not ISO_DAY.fullmatch(text):
+        raise InvalidDateRangeError(f"`{name}` must be a day written YYYY-MM-DD, not {shown!r}")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidDateRangeError(f"`{name}` ({shown}) is not a day of the calendar") from None
+    if day < EARLIEST_DAY:
+        raise InvalidDateRangeError(f"`{name}` ({day}) is before {EARLIEST_DAY}")
+    return day
 
 
 Range = Annotated[RangeQuery, Depends(_range)]
@@ -93,6 +125,16 @@ DepartmentFilter = Annotated[
         max_length=DEPARTMENT_MAX,
         description="Only this department (as on people's public cards).",
         openapi_examples={"rnd": {"value": "R&D"}},
+    ),
+]
+LocationFilter = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=LOCATION_MAX,
+        description="Only the people who show this location to everyone on their public cards "
+        "(not combined with a department or a community).",
+        openapi_examples={"lyon": {"value": "Lyon"}},
     ),
 ]
 CommunityFilter = Annotated[
@@ -224,25 +266,33 @@ def _both(
     return register
 
 
-def _group_by(
-    group_by: str | None, department: str | None, community: str | None, allowed: tuple[str, ...]
+def _filters(
+    group_by: str | None, department: str | None, location: str | None, community: str | None
 ) -> None:
-    if group_by is not None and group_by not in allowed:
-        raise InvalidQueryError(f"group_by must be one of {', '.join(allowed)}")
-    if group_by is not None and (department is not None or community is not None):
-        raise InvalidQueryError("group_by cannot be combined with a department or community filter")
+    filters = [department, location, community]
+    if group_by is not None and any(value is not None for value in filters):
+        raise InvalidQueryError(
+            "group_by cannot be combined with a department, location or community filter"
+        )
+    if location is not None and (department is not None or community is not None):
+        raise InvalidQueryError(
+            "a location cannot be combined with a department or community filter"
+        )
 
 
 GroupByActivity = Annotated[
-    Literal["department", "community"] | None,
+    Literal["department", "location", "community"] | None,
     Query(
-        description="One series per department (small ones merged into `other`) or per "
-        "community with enough members."
+        description="One series per department or per location (small ones merged into "
+        "`other`), or per community with enough members."
     ),
 ]
-GroupByDepartment = Annotated[
-    Literal["department"] | None,
-    Query(description="One series per department (small ones merged into `other`)."),
+GroupByPeople = Annotated[
+    Literal["department", "location"] | None,
+    Query(
+        description="One series per department or per location shown on the cards (small ones "
+        "merged into `other`)."
+    ),
 ]
 
 
@@ -256,9 +306,10 @@ def _check(identity: Identity, settings: MetricsSettings) -> None:
     description="Daily/weekly/monthly active people (the gateway's once-a-day signal), "
     "contributors and readers-only, regular contributors, and posts, questions, praise, polls, "
     "shares, comments, answers, accepted answers, reactions and votes per period. Filter by "
-    "department, community, or both; or group by department or community. Analysts only; "
-    "groups under k people are merged or suppressed (see `suppressed`).",
-    refusals=("forbidden", "community-not-found", "invalid-query"),
+    "department, community, or both, or by location; or group by department, location or "
+    "community. Analysts only; groups under k people are merged or suppressed (see "
+    "`suppressed`).",
+    refusals=("forbidden", "community-not-found", "invalid-query", "invalid-date-range"),
 )
 async def org_activity(
     *,
@@ -269,16 +320,17 @@ async def org_activity(
     store: StoreDep,
     settings: SettingsDep,
     department: DepartmentFilter = None,
+    location: LocationFilter = None,
     community: CommunityFilter = None,
     group_by: GroupByActivity = None,
 ) -> Any:
     """Activity indicators of the organisation."""
     _check(identity, settings)
-    _group_by(group_by, department, community, ("department", "community"))
+    _filters(group_by, department, location, community)
     if community is not None:
         await known_community(store, community)
     report = await dashboards.activity(
-        query, department=department, community=community, group_by=group_by
+        query, department=department, location=location, community=community, group_by=group_by
     )
     return _answer(request, query, report, settings.k_anonymity)
 
@@ -288,8 +340,9 @@ async def org_activity(
     summary="Organisation adoption: registered, activated, complete profiles, communities",
     description="Registered people (provisioned, not departed), new registrations and "
     "departures, activated people (did anything at least once), complete public profiles (now), "
-    "and communities by kind and visibility (secret ones are never counted here). Analysts only.",
-    refusals=("forbidden", "invalid-query"),
+    "and communities by kind and visibility (secret ones are never counted here); or group by "
+    "department or location. Analysts only.",
+    refusals=("forbidden", "invalid-query", "invalid-date-range"),
 )
 async def org_adoption(
     *,
@@ -298,7 +351,7 @@ async def org_adoption(
     query: Range,
     dashboards: ReportsDep,
     settings: SettingsDep,
-    group_by: GroupByDepartment = None,
+    group_by: GroupByPeople = None,
 ) -> Any:
     """Adoption indicators of the organisation."""
     _check(identity, settings)
@@ -312,8 +365,9 @@ async def org_adoption(
     summary="Engagement profiles over time (the Lecko grid)",
     description="How many people were initiated, assiduous, loyal, compulsive, occasional or "
     "inactive, week by week (for a day or month, the ISO week holding its last day), and the "
-    "regular contributors. The rules are in the service's README. Analysts only.",
-    refusals=("forbidden", "invalid-query"),
+    "regular contributors; or group by department or location. The rules are in the service's "
+    "README. Analysts only.",
+    refusals=("forbidden", "invalid-query", "invalid-date-range"),
 )
 async def org_engagement(
     *,
@@ -322,7 +376,7 @@ async def org_engagement(
     query: Range,
     dashboards: ReportsDep,
     settings: SettingsDep,
-    group_by: GroupByDepartment = None,
+    group_by: GroupByPeople = None,
 ) -> Any:
     """Engagement profile distribution."""
     _check(identity, settings)
@@ -336,7 +390,7 @@ async def org_engagement(
     description="Praise given and received, answers and accepted answers, answers crossing a "
     "department boundary, and tables of tags (posts, questions, reactions, accepted answers) "
     "and praised skills, each shown only when at least k people are involved. Analysts only.",
-    refusals=("forbidden", "invalid-query"),
+    refusals=("forbidden", "invalid-query", "invalid-date-range"),
 )
 async def org_recognition(
     *,
@@ -360,7 +414,12 @@ async def org_recognition(
     "answer, reactions per post, join requests and their wait, pending requests now. For the "
     "community's owners and managers, and analysts unless the community is secret; figures "
     "about people are blanked while the community has fewer than k members.",
-    refusals=("not-a-community-manager", "community-not-found", "invalid-query"),
+    refusals=(
+        "not-a-community-manager",
+        "community-not-found",
+        "invalid-query",
+        "invalid-date-range",
+    ),
 )
 async def community_health(
     *,
@@ -386,7 +445,7 @@ async def community_health(
     "shares, comments, answers, accepted answers, reactions and votes; reactions, praise and "
     "answers received; people helped; their engagement profile week by week. Nobody else can "
     "read these figures.",
-    refusals=("invalid-query",),
+    refusals=("invalid-query", "invalid-date-range"),
 )
 async def my_contributions(
     *,

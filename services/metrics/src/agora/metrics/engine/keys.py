@@ -8,12 +8,12 @@ are computed, never searched:
   figures: ``d.<mm>.<dd>``, ``w.<yyyy-Www>``, ``m.<mm>``; ``tags|<yyyy-mm>`` for the tag
   tables), ``<scope>|~levels`` (day-by-day changes of levels such as registered people
   or members, summed when read) and ``<scope>|~now`` (current counts);
-* scopes: ``org``, ``dept|<department>``, ``community|<id>``, ``dc|<department>|<community>``,
-  ``person|<id>`` and ``tags``.
+* scopes: ``org``, ``dept|<department>``, ``loc|<location>``, ``community|<id>``,
+  ``dc|<department>|<community>``, ``person|<id>`` and ``tags``.
 
-Ids of people, communities and departments are escaped (``%``, ``|``, ``.``, ``$``) wherever
-they become part of an id or a field name, so no value can forge another scope or a nested
-field.
+Ids of people, communities, departments and locations are escaped (``%``, ``|``, ``.``,
+``$``) wherever they become part of an id or a field name, so no value can forge another scope
+or a nested field.
 """
 
 from datetime import date
@@ -66,6 +66,11 @@ def post_entity(post_id: str) -> str:
 def dept_scope(department: str) -> str:
     """The scope of a department."""
     return f"dept|{escape(department)}"
+
+
+def location_scope(location: str) -> str:
+    """The scope of a location (as people show it to everyone on their cards)."""
+    return f"loc|{escape(location)}"
 
 
 def community_scope(community_id: str) -> str:

@@ -3,8 +3,8 @@
 FerretDB turns every stored value into a document field when it reads a document, and a year
 of daily figures as nested fields (``d.11.23.posts``...) is thousands of them: reading one such
 organisation bucket took about 28 ms on this machine, the same figures packed as one string per
-series 3 ms. The buckets of the organisation, departments and communities (the scopes every
-dashboard reads) are therefore *packed*::
+series 3 ms. The buckets of the organisation, departments, locations and communities (the
+scopes every dashboard reads) are therefore *packed*::
 
     {"d": {"posts": "0,0,3,1"},        # daily series, index = day of the year
      "w": {"active": "12,15"},         # weekly series, index = ISO week - 1 (weeks of this year)
@@ -24,7 +24,7 @@ from typing import Any, TypeAlias
 
 LENGTHS = {"d": 366, "w": 53, "m": 12}
 LISTS = "l"
-PACKED_PREFIXES = ("org|", "dept|", "community|")
+PACKED_PREFIXES = ("org|", "dept|", "loc|", "community|")
 
 Document = dict[str, Any]
 Series: TypeAlias = "array[int]"

@@ -1,14 +1,22 @@
 """People: what the projection keeps of each person and every figure that depends on them.
 
 A person's entity holds only what the rules need: registration and departure days, current
-department, whether the public profile is complete, day-by-day activity bits (overall and per
-community), weekly contribution figures, the weekly profile and regularity already counted, and
-membership and management intervals. Groups' person-based figures are functions of these facts:
+department and location, whether the public profile is complete, day-by-day activity bits
+(overall and per community), weekly contribution figures, the weekly profile and regularity
+already counted, and membership and management intervals. Groups' person-based figures are
+functions of these facts:
 
-* **Current department.** Department figures describe today's departments: when a card names
-  a new department, the person's whole share (registrations, activity, profiles, counters) moves
-  from the old department's buckets to the new one's. Whatever order cards and activity arrive
-  in, every department ends up with the figures of its current members (replays agree).
+* **Current department and location.** Department and location figures describe today's
+  groups: when a card names a new department (or location, or no longer shows one), the
+  person's whole share (registrations, activity, profiles, counters) moves from the old group's
+  buckets to the new one's. Whatever order cards and activity arrive in, every group ends up
+  with the figures of its current members (replays agree). Locations are not crossed with
+  communities (there is no location-in-community scope).
+* **Registered people only.** Someone who acts without ever being provisioned (a service
+  account) is never counted among active, visiting, contributing or activated people: their
+  activity bits are kept, and counted in every group from the moment their provisioning is
+  applied, so a provisioning that arrives after their activity gives what a replay that
+  applies it first gives. Content counters (posts, comments...) count every act.
 * **Erasure.** An erased person leaves every person-based figure (registered, active,
   contributors, profiles, members, tag contributors), past periods included, and every
   department figure, and their own buckets are deleted; what they contributed keeps counting,
@@ -53,6 +61,7 @@ from agora.metrics.engine.keys import (
     dept_scope,
     escape,
     levels_doc,
+    location_scope,
     month_doc,
     now_doc,
     person_entity,
@@ -80,6 +89,7 @@ def new_person(person_id: str) -> dict[str, Any]:
         "registered": None,
         "left": None,
         "dept": None,
+        "loc": None,
         "card": {"title": False, "photo": False},
         "skills": [],
         "interests": False,
@@ -146,10 +156,11 @@ class People:
             self._ws.inc(*day_counter(community_scope(community_id), day, counter), amount)
         if person.doc["erased"]:
             return
-        department = person.doc["dept"]
-        if department is not None and not secret:
-            self._ws.inc(*day_counter(dept_scope(department), day, counter), amount)
-            if community_id is not None:
+        if not secret:
+            for scope in self._groups(person):
+                self._ws.inc(*day_counter(scope, day, counter), amount)
+            department = person.doc["dept"]
+            if department is not None and community_id is not None:
                 scope = dc_scope(department, community_id)
                 self._ws.inc(*day_counter(scope, day, counter), amount)
         own = f"p.{place_key(community_id)}.{day.month:02d}.{day.day:02d}.{counter}"
@@ -258,18 +269,19 @@ class People:
             return
         set_bits(days, day, new)
         self._ws.changed(person, "act")
-        counts = changes_of_day(days, day, old, new, PERSON_FLAGS)
-        emit_counts(self._ws, ORG, counts)
-        department = person.doc["dept"]
-        if department is not None:
-            emit_counts(self._ws, dept_scope(department), counts)
+        counted = person.doc["registered"] is not None
+        if counted:
+            counts = changes_of_day(days, day, old, new, PERSON_FLAGS)
+            for scope in (ORG, *self._groups(person)):
+                emit_counts(self._ws, scope, counts)
         if old == 0:
             self._week_changed(person, day)
             first = person.doc["first"]
             if first is None or day < parse_day(first):
-                self._level(person, "activated", day, 1)
-                if first is not None:
-                    self._level(person, "activated", parse_day(first), -1)
+                if counted:
+                    self._level(person, "activated", day, 1)
+                    if first is not None:
+                        self._level(person, "activated", parse_day(first), -1)
                 person.doc["first"] = day_key(day)
                 self._ws.changed(person, "first")
 
@@ -312,10 +324,28 @@ class People:
 
     def _level(self, person: Entity, counter: str, day: date, amount: int) -> None:
         path = f"d.{day_key(day)}.{counter}"
-        self._ws.inc(levels_doc(ORG), path, amount)
-        department = person.doc["dept"]
-        if department is not None:
-            self._ws.inc(levels_doc(dept_scope(department)), path, amount)
+        for scope in (ORG, *self._groups(person)):
+            self._ws.inc(levels_doc(scope), path, amount)
+
+    def _groups(self, person: Entity) -> list[str]:
+        """The scopes of the groups the person is counted in besides the organisation: their
+        department's and their location's."""
+        scopes: list[str] = []
+        if person.doc["dept"] is not None:
+            scopes.append(dept_scope(person.doc["dept"]))
+        if person.doc.get("loc") is not None:
+            scopes.append(location_scope(person.doc["loc"]))
+        return scopes
+
+    def _activity_share(self, person: Entity, scope: str, sign: int) -> None:
+        """Add (or take away) the person among a scope's active and activated people: only
+        ever while they are registered."""
+        doc = person.doc
+        if doc["registered"] is None:
+            return
+        if doc["first"] is not None:
+            self._ws.inc(levels_doc(scope), f"d.{doc['first']}.activated", sign)
+        emit_counts(self._ws, scope, whole_share(doc["act"], PERSON_FLAGS), sign)
 
     # --- registration, departure, profile completeness ---------------------------------------
 
@@ -326,6 +356,8 @@ class People:
         person.doc["registered"] = day_key(day)
         self._ws.changed(person, "registered")
         self._level(person, "registered", day, 1)
+        for scope in (ORG, *self._groups(person)):
+            self._activity_share(person, scope, 1)
         self.refresh_completeness(person)
         self._mark_everything(person)
 
@@ -360,9 +392,8 @@ class People:
         doc["complete"] = complete
         self._ws.changed(person, "complete")
         amount = 1 if complete else -1
-        self._ws.inc(now_doc(ORG), "complete", amount)
-        if doc["dept"] is not None:
-            self._ws.inc(now_doc(dept_scope(doc["dept"])), "complete", amount)
+        for scope in (ORG, *self._groups(person)):
+            self._ws.inc(now_doc(scope), "complete", amount)
 
     # --- memberships and animation ------------------------------------------------------------
 
@@ -470,13 +501,10 @@ class People:
     def _count_code(self, person: Entity, week: str, code: str, amount: int) -> None:
         if not code:
             return
-        scopes = [ORG]
-        if person.doc["dept"] is not None:
-            scopes.append(dept_scope(person.doc["dept"]))
-        for scope in scopes:
+        for scope in (ORG, *self._groups(person)):
             _emit_code(self._ws, scope, week, code, amount)
 
-    # --- moving between departments, erasure -------------------------------------------------
+    # --- moving between departments and locations, erasure -----------------------------------
 
     async def change_department(self, person: Entity, department: str | None) -> None:
         """Move the person's whole share from their department to ``department``."""
@@ -485,33 +513,54 @@ class People:
             return
         await self._recount_crossings(person, department)
         if old is not None:
-            await self._department_share(person, old, -1)
+            await self._group_share(person, dept_scope(old), -1, department=old)
         person.doc["dept"] = department
         self._ws.changed(person, "dept")
         if department is not None:
             self._ws.add(now_doc(ORG), "departments", department)
-            await self._department_share(person, department, 1)
+            await self._group_share(person, dept_scope(department), 1, department=department)
         self.refresh_completeness(person)
 
-    async def _department_share(self, person: Entity, department: str, sign: int) -> None:
-        """Add (or with ``sign`` -1, take away) everything ``person`` counts for in a
-        department: the same figures the live path adds while they belong to it."""
+    async def change_location(self, person: Entity, location: str | None) -> None:
+        """Move the person's whole share from the location they showed to ``location`` (``None``:
+        they show none to everyone any more)."""
+        old = person.doc.get("loc")
+        if old == location or person.doc["erased"]:
+            return
+        if old is not None:
+            await self._group_share(person, location_scope(old), -1)
+        person.doc["loc"] = location
+        self._ws.changed(person, "loc")
+        if location is not None:
+            self._ws.add(now_doc(ORG), "locations", location)
+            await self._group_share(person, location_scope(location), 1)
+
+    async def _group_share(
+        self, person: Entity, scope: str, sign: int, *, department: str | None = None
+    ) -> None:
+        """Add (or with ``sign`` -1, take away) everything ``person`` counts for in a group's
+        ``scope`` (their department's or location's): the same figures the live path adds while
+        they belong to it. For a department, also its department-in-community cells."""
         doc = person.doc
-        scope = dept_scope(department)
         levels = levels_doc(scope)
-        for counter, day in (
-            ("registered", doc["registered"]),
-            ("departed", doc["left"]),
-            ("activated", doc["first"]),
-        ):
+        for counter, day in (("registered", doc["registered"]), ("departed", doc["left"])):
             if day is not None:
                 self._ws.inc(levels, f"d.{day}.{counter}", sign)
         if doc["complete"]:
             self._ws.inc(now_doc(scope), "complete", sign)
-        emit_counts(self._ws, scope, whole_share(doc["act"], PERSON_FLAGS), sign)
+        self._activity_share(person, scope, sign)
         for week, code in doc["cls"].items():
             _emit_code(self._ws, scope, week, code, sign)
         secret = await self._secret_communities(person)
+        if department is not None:
+            self._cells_share(person, department, secret, sign)
+        await self._counters_share(person, scope, department, secret, sign)
+
+    def _cells_share(
+        self, person: Entity, department: str, secret: "SecretPlaces", sign: int
+    ) -> None:
+        """The person's contributors and members figures in their department's cells."""
+        doc = person.doc
         for escaped_id, days in doc["cact"].items():
             if escaped_id in secret:
                 continue
@@ -529,17 +578,24 @@ class People:
             self._ws.inc(members, f"d.{interval['from']}.members", sign)
             if interval["to"] is not None:
                 self._ws.inc(members, f"d.{interval['to']}.members", -sign)
-        await self._counters_share(person, department, secret, sign)
 
     async def _counters_share(
-        self, person: Entity, department: str, secret: "SecretPlaces", sign: int
+        self,
+        person: Entity,
+        scope: str,
+        department: str | None,
+        secret: "SecretPlaces",
+        sign: int,
     ) -> None:
-        scope = dept_scope(department)
         for year, own in await self._own_buckets(person):
             for place, months in own.get("p", {}).items():
                 if place in secret:
                     continue
-                dc = None if place == PROFILE_PLACE else dc_scope(department, secret.raw_of(place))
+                dc = (
+                    None
+                    if department is None or place == PROFILE_PLACE
+                    else dc_scope(department, secret.raw_of(place))
+                )
                 for day, counters in _days_of(year, months):
                     for counter, amount in counters.items():
                         self._ws.inc(*day_counter(scope, day, counter), sign * amount)
@@ -567,17 +623,15 @@ class People:
         doc = person.doc
         await self._recount_crossings(person, None)
         if doc["dept"] is not None:
-            await self._department_share(person, doc["dept"], -1)
-        for counter, day in (
-            ("registered", doc["registered"]),
-            ("departed", doc["left"]),
-            ("activated", doc["first"]),
-        ):
+            await self._group_share(person, dept_scope(doc["dept"]), -1, department=doc["dept"])
+        if doc.get("loc") is not None:
+            await self._group_share(person, location_scope(doc["loc"]), -1)
+        for counter, day in (("registered", doc["registered"]), ("departed", doc["left"])):
             if day is not None:
                 self._ws.inc(levels_doc(ORG), f"d.{day}.{counter}", -1)
         if doc["complete"]:
             self._ws.inc(now_doc(ORG), "complete", -1)
-        emit_counts(self._ws, ORG, whole_share(doc["act"], PERSON_FLAGS), -1)
+        self._activity_share(person, ORG, -1)
         for week, code in doc["cls"].items():
             _emit_code(self._ws, ORG, week, code, -1)
         places = SecretPlaces()

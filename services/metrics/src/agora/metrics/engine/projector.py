@@ -81,8 +81,8 @@ class Projector:
         if card != person.doc["card"]:
             person.doc["card"] = card
             self.workspace.changed(person, "card")
-        department = " ".join(event.department.split()) if event.department else None
-        await self.people.change_department(person, department or None)
+        await self.people.change_department(person, group_name(event.department))
+        await self.people.change_location(person, group_name(event.location))
         self.people.refresh_completeness(person)
 
     async def _profile(self, envelope: EventEnvelope, event: upstream.UpstreamEvent) -> None:
@@ -114,6 +114,12 @@ class Projector:
                 person.doc[field] = has_topics
                 self.workspace.changed(person, field)
                 self.people.refresh_completeness(person)
+
+
+def group_name(written: str | None) -> str | None:
+    """A department or location as cards write it, white space collapsed (``None`` if blank)."""
+    collapsed = " ".join(written.split()) if written else ""
+    return collapsed or None
 
 
 def _edit_skills(

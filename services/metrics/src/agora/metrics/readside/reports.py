@@ -1,8 +1,8 @@
 """The dashboards: indicator series per group, with the trust rules applied.
 
 Each function answers one endpoint; none checks who is asking (``api/access.py`` does that
-first). Secret communities never appear in organisation, department or tag figures: the
-projection never counts their activity there, and they are not listed among communities.
+first). Secret communities never appear in organisation, department, location or tag figures:
+the projection never counts their activity there, and they are not listed among communities.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
@@ -29,6 +29,7 @@ from agora.metrics.engine.keys import (
     community_scope,
     dc_scope,
     dept_scope,
+    location_scope,
     month_doc,
     now_doc,
     person_entity,
@@ -42,10 +43,11 @@ from agora.metrics.readside.trust import (
     ShownGroup,
     Value,
     communities_view,
-    departments_view,
     nested_allowed,
+    partition_view,
     small_group_reason,
     suppress,
+    unassigned_group,
 )
 from agora.metrics.rules import ALL_PROFILES, PROFILE_OF_CODE, PROFILES
 
@@ -124,8 +126,34 @@ PERSONAL_INDICATORS = (
     "praise_received",
     "answers_received",
 )
+SHARES = {
+    "active_share": ("active", "registered"),
+    "activated_share": ("activated", "registered"),
+}
+"""The ratios among the indicators of groups of people (merged groups compute them again)."""
 HEALTH_PERSON_FIGURES = ("active_members", "active_share")
 """Figures about people: blanked in a period when the community has fewer than k members."""
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A way of dividing people into groups: by department, or by the location they show."""
+
+    name: str
+    index: str
+    """The set of the group names ever seen, in the organisation's current counts."""
+    scope: Callable[[str], str]
+    unassigned: str
+    """The people who belong to no group of this partition."""
+
+
+DEPARTMENTS = Partition(
+    name="department", index="departments", scope=dept_scope, unassigned="(no department)"
+)
+LOCATIONS = Partition(
+    name="location", index="locations", scope=location_scope, unassigned="(no location)"
+)
+PARTITIONS = {partition.name: partition for partition in (DEPARTMENTS, LOCATIONS)}
 
 
 @dataclass(frozen=True)
@@ -172,26 +200,37 @@ class Reports:
         query: Query,
         *,
         department: str | None = None,
+        location: str | None = None,
         community: str | None = None,
         group_by: str | None = None,
     ) -> Report:
-        """Active people, contributors, readers and content counters."""
-        if group_by == "department":
-            return await self._by_department(query, ACTIVITY_INDICATORS, self._activity_group)
+        """Active people, contributors, readers and content counters (a location is never
+        combined with a department or a community: there are no such cells)."""
+        if group_by in PARTITIONS:
+            return await self._by_partition(
+                query, PARTITIONS[group_by], ACTIVITY_INDICATORS, self._activity_group
+            )
         if group_by == "community":
             return await self._by_community(query, COMMUNITY_ACTIVITY_INDICATORS)
         if community is not None:
             return await self._community_filter(query, community, department)
         if department is not None:
-            group = await self._activity_group(query, dept_scope(department), department)
-            organisation = await self._population(query, ORG)
-            reasons = [
-                nested_allowed(size, [outer], self.k)
-                for size, outer in zip(group.sizes, organisation, strict=True)
-            ]
-            return Report(ACTIVITY_INDICATORS, query.periods, [suppress(group, reasons)])
+            return await self._one_group(query, dept_scope(department), department)
+        if location is not None:
+            return await self._one_group(query, location_scope(location), location)
         group = await self._activity_group(query, ORG, "organisation")
         return Report(ACTIVITY_INDICATORS, query.periods, [self._whole(group)])
+
+    async def _one_group(self, query: Query, scope: str, name: str) -> Report:
+        """One department's or location's activity, unless it is small or the rest of the
+        organisation is."""
+        group = await self._activity_group(query, scope, name)
+        organisation = await self._population(query, ORG)
+        reasons = [
+            nested_allowed(size, [outer], self.k)
+            for size, outer in zip(group.sizes, organisation, strict=True)
+        ]
+        return Report(ACTIVITY_INDICATORS, query.periods, [suppress(group, reasons)])
 
     async def _activity_group(self, query: Query, scope: str, name: str) -> GroupFigures:
         series = Series(
@@ -254,8 +293,10 @@ class Reports:
 
     async def adoption(self, query: Query, *, group_by: str | None = None) -> Report:
         """Registered and activated people, complete profiles, communities."""
-        if group_by == "department":
-            return await self._by_department(query, ADOPTION_INDICATORS, self._adoption_group)
+        if group_by in PARTITIONS:
+            return await self._by_partition(
+                query, PARTITIONS[group_by], ADOPTION_INDICATORS, self._adoption_group
+            )
         docs = await self._store.scope(ORG, query.months)
         group = await self._adoption_group(query, ORG, "organisation", docs=docs)
         series = Series(docs, query.periods, query.granularity)
@@ -298,8 +339,10 @@ class Reports:
 
     async def engagement(self, query: Query, *, group_by: str | None = None) -> Report:
         """How many people had each engagement profile, week by week."""
-        if group_by == "department":
-            return await self._by_department(query, ENGAGEMENT_INDICATORS, self._engagement_group)
+        if group_by in PARTITIONS:
+            return await self._by_partition(
+                query, PARTITIONS[group_by], ENGAGEMENT_INDICATORS, self._engagement_group
+            )
         group = await self._engagement_group(query, ORG, "organisation")
         return Report(ENGAGEMENT_INDICATORS, query.periods, [self._whole(group)])
 
@@ -510,28 +553,19 @@ class Reports:
         docs = await self._store.scope(scope, [])
         return Series(docs, query.periods, query.granularity).level("registered", minus="departed")
 
-    async def _by_department(
+    async def _by_partition(
         self,
         query: Query,
+        partition: Partition,
         indicators: Sequence[str],
         build: Callable[[Query, str, str], Awaitable[GroupFigures]],
     ) -> Report:
         index = await self._store.buckets([now_doc(ORG)])
-        departments = sorted(index.get(now_doc(ORG), {}).get("departments", []))
-        groups = [await build(query, dept_scope(name), name) for name in departments]
-        organisation = await self._population(query, ORG)
-        named = [sum(sizes) for sizes in zip(*(g.sizes for g in groups), strict=True)] or [0] * len(
-            organisation
-        )
-        unassigned = [max(o - n, 0) for o, n in zip(organisation, named, strict=True)]
-        groups.append(
-            GroupFigures(
-                name="(no department)",
-                sizes=unassigned,
-                values={name: [None] * len(unassigned) for name in indicators},
-            )
-        )
-        shown = departments_view(groups, organisation, self.k)
+        names = sorted(index.get(now_doc(ORG), {}).get(partition.index, []))
+        groups = [await build(query, partition.scope(name), name) for name in names]
+        organisation = await build(query, ORG, "organisation")
+        groups.append(unassigned_group(organisation, groups, partition.unassigned, SHARES))
+        shown = partition_view(groups, organisation.sizes, self.k, ratios=SHARES)
         return Report(tuple(indicators), query.periods, shown)
 
     async def _by_community(self, query: Query, indicators: Sequence[str]) -> Report:

@@ -1,24 +1,30 @@
 """The trust rules every aggregate passes before it is shown.
 
-* **k people.** Figures of a group (a department, a community, a department inside a
-  community) for a period are shown only if the group counted at least ``k`` people at the end
-  of that period: registered people for a department, members for a community.
-* **Small groups are merged.** Departments under ``k`` are merged into ``other``; ``other``
-  is itself shown only with at least ``k`` people. Communities under ``k`` members are left out
-  (their members overlap, so they cannot be merged).
+* **k people.** Figures of a group (a department, a location, a community, a department inside
+  a community) for a period are shown only if the group counted at least ``k`` people at the
+  end of that period: registered people for a department or a location, members for a
+  community.
+* **Small groups are merged.** Departments (or locations) under ``k`` are merged into
+  ``other``; ``other`` is itself shown only with at least ``k`` people. Communities under ``k``
+  members are left out (their members overlap, so they cannot be merged).
 * **Differences.** The organisation's total minus the groups shown is itself a group: when it
-  holds between 1 and ``k - 1`` people, the smallest shown department is merged into
-  ``other`` too, until the rest holds none or at least ``k``. A filter nested in another (a
-  department inside a community, against the department alone or the community alone; a
-  department against the organisation) is answered only if the people it leaves out of each
-  enclosing group are none or at least ``k``; otherwise the period is suppressed.
+  holds between 1 and ``k - 1`` people, the smallest shown department (or location) is merged
+  into ``other`` too, until the rest holds none or at least ``k``. A filter nested in another
+  (a department inside a community, against the department alone or the community alone; a
+  department or a location against the organisation) is answered only if the people it leaves
+  out of each enclosing group are none or at least ``k``; otherwise the period is suppressed.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from agora.metrics.readside.series import ratio
 
 Value = int | float | None
 OTHER = "other"
+Ratios = Mapping[str, tuple[str, str]]
+"""Indicators that are ratios of two others (``active_share``: ``active`` / ``registered``):
+they do not add up, so merged groups compute them again from their merged parts."""
 
 
 @dataclass
@@ -73,13 +79,43 @@ def suppress(group: GroupFigures, reasons: Sequence[str | None]) -> ShownGroup:
     )
 
 
-def departments_view(
-    groups: Sequence[GroupFigures], organisation_sizes: Sequence[int], k: int
-) -> list[ShownGroup]:
-    """Departments with the small ones merged into ``other`` and complementary suppression.
+def unassigned_group(
+    organisation: GroupFigures, groups: Sequence[GroupFigures], name: str, ratios: Ratios
+) -> GroupFigures:
+    """The people of the organisation in none of ``groups`` (no department, no location shown),
+    and what the organisation counts beyond the groups (erased people's content, say): the
+    organisation minus the groups, so that merging it into ``other`` leaves nothing to
+    compute by difference."""
+    periods = len(organisation.sizes)
+    sizes = [
+        max(whole - sum(group.sizes[index] for group in groups), 0)
+        for index, whole in enumerate(organisation.sizes)
+    ]
+    values: dict[str, list[Value]] = {}
+    for indicator, whole_values in organisation.values.items():
+        values[indicator] = [
+            None
+            if whole is None
+            else _sum([whole, *(-_number(g.values.get(indicator), i) for g in groups)])
+            for i, whole in enumerate(whole_values)
+        ]
+    _recompute_ratios(values, ratios, range(periods))
+    return GroupFigures(name=name, sizes=sizes, values=values)
 
-    Departments partition people, so every value (counters and distinct counts alike) of
-    merged departments adds up.
+
+def partition_view(
+    groups: Sequence[GroupFigures],
+    organisation_sizes: Sequence[int],
+    k: int,
+    *,
+    ratios: Ratios | None = None,
+) -> list[ShownGroup]:
+    """Departments (or locations) with the small ones merged into ``other`` and complementary
+    suppression.
+
+    Departments partition people, and so do locations (each person shows at most one), so
+    every value (counters and distinct counts alike) of merged groups adds up; ``ratios`` are
+    computed again from the merged values.
     """
     periods = len(organisation_sizes)
     indicators = sorted({name for group in groups for name in group.values})
@@ -119,6 +155,7 @@ def departments_view(
                 other.values[name][index] = _sum(
                     group.values.get(name, [None] * periods)[index] for group in small
                 )
+            _recompute_ratios(other.values, ratios or {}, [index])
     result = [group for group in shown.values() if any(r is None for r in group.suppressed)]
     if any(reason is None for reason in other.suppressed):
         result.append(other)
@@ -133,6 +170,20 @@ def communities_view(groups: Sequence[GroupFigures], k: int) -> list[ShownGroup]
         if any(reason is None for reason in reasons):
             result.append(suppress(group, reasons))
     return result
+
+
+def _recompute_ratios(
+    values: dict[str, list[Value]], ratios: Ratios, indices: Iterable[int]
+) -> None:
+    for name, (numerator, denominator) in ratios.items():
+        if name in values and numerator in values and denominator in values:
+            for index in indices:
+                values[name][index] = ratio(values[numerator][index], values[denominator][index])
+
+
+def _number(values: list[Value] | None, index: int) -> int | float:
+    value = None if values is None else values[index]
+    return 0 if value is None else value
 
 
 def _sum(values: Iterable[Value]) -> Value:
