@@ -199,17 +199,20 @@ class World:
         location: str | None = None,
         moment: datetime | None = None,
         edited: bool = True,
+        version: int | None = None,
     ) -> None:
         """Publish the person's public card, after a profile edit (as profiles does: a card
         carries the version of the profile stream it reflects); ``location`` is the one the
-        person shows to everyone, if any."""
+        person shows to everyone, if any. A ``version`` publishes it as of that version of the
+        profile stream, even one not published yet (a card that overtakes its profile)."""
         moment = moment or at("2026-09-01", 9)
         stream_id = f"profile-{person_id}"
         if edited:
             await self.profile(
                 person_id, profile_events.ProfileEdited(sealed="gAAAAA-edited"), moment=moment
             )
-        version = self._versions[(self.settings.profiles_topic, stream_id)]
+        if version is None:
+            version = self._versions[(self.settings.profiles_topic, stream_id)]
         card = profile_cards.PersonCardPublished(
             person_id=person_id,
             display_name="Camille Dupont",

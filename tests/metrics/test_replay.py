@@ -20,6 +20,7 @@ from tests.metrics.harness import (
     World,
     at,
     differing,
+    new_id,
     normalised,
     topic_records,
 )
@@ -28,16 +29,21 @@ pytestmark = pytest.mark.integration
 
 
 async def busy_weeks(api: MetricsApi, world: World) -> None:
-    """Three departments, a department change half-way, communities of every visibility,
-    every kind of content, join requests, a departure and an erasure."""
-    rnd = await world.people(7, "R&D")
-    sales = await world.people(6, "Sales")
+    """Three departments and two locations, a department and location change half-way, a
+    location hidden, communities of every visibility, every kind of content, join requests, a
+    departure and an erasure, someone whose provisioning arrives after their activity and an
+    account never provisioned."""
+    rnd = await world.people(7, "R&D", location="Lyon")
+    sales = await world.people(6, "Sales", location="Paris")
     mover = rnd[0]
+    late = new_id("person")
+    robot = new_id("service")
+    await world.card(late, "R&D", location="Lyon", edited=False, version=1)
     open_community = await world.community(rnd[1], members=[*rnd[2:], *sales[:3]])
     closed = await world.community(sales[0], visibility="closed", kind="practice")
     secret = await world.community(rnd[2], visibility="secret", kind="project", members=rnd[3:5])
     for day in ("2026-11-02", "2026-11-03", "2026-11-10"):
-        for person in [*rnd[:4], *sales[:2]]:
+        for person in [*rnd[:4], *sales[:2], late, robot]:
             await world.visit(person, day)
     question = await world.post(
         sales[1], open_community, moment=at("2026-11-02"), kind="question", tags=["helm", "k8s"]
@@ -49,9 +55,13 @@ async def busy_weeks(api: MetricsApi, world: World) -> None:
     await world.react(question, rnd[4], moment=at("2026-11-03", 11), comment=answer)
     await world.post(mover, None, moment=at("2026-11-04"), kind="praise", praise=[rnd[3]])
     await world.post(rnd[2], secret, moment=at("2026-11-04"), visibility="secret", kind="poll")
+    await world.post(late, open_community, moment=at("2026-11-04"), tags=["k8s"])
+    await world.react(question, robot, moment=at("2026-11-04"))
     await api.settled()
 
-    await world.card(mover, "Sales", moment=at("2026-11-06"))
+    await world.card(mover, "Sales", location="Paris", moment=at("2026-11-06"))
+    await world.card(rnd[3], "R&D", location=None, moment=at("2026-11-06"))
+    await world.provision(late, moment=at("2026-11-07"))
     await world.community_events(
         closed, community_events.JoinRequested(person_id=rnd[5]), moment=at("2026-11-06")
     )
@@ -102,6 +112,7 @@ async def test_a_rebuild_from_the_topics_equals_the_live_projection(
     assert generation == 2
     assert normalised(rebuilt) == normalised(live), differing(rebuilt, live)
     assert len(live["buckets"]) > 25
+    assert {"loc|Lyon|~levels", "loc|Paris|~levels", "loc|Paris|2026"} <= set(live["buckets"])
 
 
 async def test_every_event_delivered_twice_changes_nothing(api: MetricsApi, world: World) -> None:
