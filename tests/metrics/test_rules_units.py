@@ -13,7 +13,12 @@ from agora.metrics.engine.activity import (
     set_bits,
     whole_share,
 )
-from agora.metrics.readside.trust import GroupFigures, nested_allowed, partition_view
+from agora.metrics.readside.trust import (
+    GroupFigures,
+    nested_allowed,
+    partition_view,
+    unassigned_group,
+)
 from agora.metrics.rules import EngagementRules, WeekFigures
 
 pytestmark = pytest.mark.unit
@@ -128,6 +133,31 @@ def test_departments_under_k_merge_and_complements_stay_large() -> None:
     assert set(shown) == {"A", "other"}
     assert shown["other"].sizes == [8]
     assert shown["other"].values["x"] == [8]
+
+
+def test_people_in_no_group_are_the_organisation_minus_the_groups() -> None:
+    shares = {"active_share": ("active", "registered")}
+    organisation = GroupFigures(
+        "organisation", [20], {"registered": [20], "active": [9], "active_share": [0.45]}
+    )
+    groups = [
+        GroupFigures("Lyon", [9], {"registered": [9], "active": [3], "active_share": [0.3333]}),
+        GroupFigures("Nantes", [3], {"registered": [3], "active": [3], "active_share": [1.0]}),
+        GroupFigures("Lille", [6], {"registered": [6], "active": [1], "active_share": [0.1667]}),
+    ]
+
+    nobody = unassigned_group(organisation, groups, "(no location)", shares)
+    shown = {
+        group.name: group
+        for group in partition_view([*groups, nobody], organisation.sizes, 5, ratios=shares)
+    }
+
+    assert nobody.sizes == [2]
+    assert nobody.values == {"registered": [2], "active": [2], "active_share": [1.0]}
+    assert set(shown) == {"Lyon", "Lille", "other"}
+    assert shown["other"].sizes == [5]
+    assert shown["other"].values["active"] == [5], "nothing left to compute by difference"
+    assert shown["other"].values["active_share"] == [1.0], "a share is not a sum of shares"
 
 
 def test_nested_filters_refuse_small_differences() -> None:
