@@ -33,6 +33,14 @@ async def test_an_inbound_traceparent_is_continued_by_the_server_span(
     assert server_span.attributes["http.route"] == "/things/{thing_id}"
 
 
+async def test_a_request_is_one_server_span_without_a_span_per_asgi_message(
+    client: httpx.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    await client.get("/things/1")
+
+    assert [span.kind for span in spans.get_finished_spans()] == [SpanKind.SERVER]
+
+
 async def test_a_request_without_traceparent_starts_a_new_trace(
     client: httpx.AsyncClient, spans: InMemorySpanExporter
 ) -> None:

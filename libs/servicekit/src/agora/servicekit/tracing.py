@@ -77,4 +77,7 @@ def instrument_app(*, app: FastAPI, tracer_provider: trace.TracerProvider | None
         tracer_provider=tracer_provider,
         # Matched against scheme://host/path: anchored so `/api/metrics` stays traced.
         excluded_urls=",".join(f"^[a-z]+://[^/]+{path}$" for path in UNTRACED_PATHS),
+        # One internal span per ASGI message (each body chunk, each server-sent event) says
+        # nothing the server span does not, and costs every request two spans more.
+        exclude_spans=["receive", "send"],
     )
