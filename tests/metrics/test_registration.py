@@ -7,10 +7,13 @@ content counters. Once the provisioning is applied, all their activity counts, e
 the provisioning comes first (a replay applies people's topics before activity).
 """
 
+from datetime import date
+
 import pytest
 
 from agora.metrics.app import pipeline_config
 from agora.metrics.rebuild import replay
+from agora.profiles.domain import events as profile_events
 from tests.metrics.harness import (
     MetricsApi,
     World,
@@ -118,3 +121,36 @@ async def test_activity_after_the_provisioning_counts_the_same(
     assert in_lyon["active"] == [1]
     assert in_lyon["visitors"] == [1]
     assert in_lyon["contributors"] == [1]
+
+
+async def test_people_who_left_leave_the_activated_people_too(
+    api: MetricsApi, world: World
+) -> None:
+    people = await world.people(8, "R&D")
+    leaver, late_news = people[0], people[1]
+    await world.visit(leaver, "2026-11-03")
+    await world.visit(people[2], "2026-11-03")
+    await world.profile(
+        leaver,
+        profile_events.PersonDeactivated(left_on=date(2026, 11, 10)),
+        moment=at("2026-11-10"),
+    )
+    await world.profile(
+        late_news,
+        profile_events.PersonDeactivated(left_on=date(2026, 11, 10)),
+        moment=at("2026-11-10"),
+    )
+    await api.settled()
+    await world.visit(late_news, "2026-11-04")  # known after their departure
+    await api.settled()
+
+    weeks = values(
+        await api.dashboard(
+            "/org/adoption", **{"from": "2026-11-02", "to": "2026-11-22", "granularity": "week"}
+        )
+    )
+
+    assert weeks["registered"] == [8, 6, 6]
+    assert weeks["activated"] == [3, 1, 1]
+    assert weeks["newly_activated"] == [3, 0, 0]
+    assert weeks["activated_share"] == [round(3 / 8, 4), round(1 / 6, 4), round(1 / 6, 4)]

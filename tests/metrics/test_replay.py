@@ -45,6 +45,7 @@ async def busy_weeks(api: MetricsApi, world: World) -> None:
     for day in ("2026-11-02", "2026-11-03", "2026-11-10"):
         for person in [*rnd[:4], *sales[:2], late, robot]:
             await world.visit(person, day)
+    await world.visit(rnd[6], "2026-11-03")  # who leaves later
     question = await world.post(
         sales[1], open_community, moment=at("2026-11-02"), kind="question", tags=["helm", "k8s"]
     )

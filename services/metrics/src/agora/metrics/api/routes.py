@@ -339,9 +339,9 @@ async def org_activity(
     "/org/adoption",
     summary="Organisation adoption: registered, activated, complete profiles, communities",
     description="Registered people (provisioned, not departed), new registrations and "
-    "departures, activated people (did anything at least once), complete public profiles (now), "
-    "and communities by kind and visibility (secret ones are never counted here); or group by "
-    "department or location. Analysts only.",
+    "departures, activated people (registered people who did anything at least once and have "
+    "not left), complete public profiles (now), and communities by kind and visibility (secret "
+    "ones are never counted here); or group by department or location. Analysts only.",
     refusals=("forbidden", "invalid-query", "invalid-date-range"),
 )
 async def org_adoption(

@@ -278,12 +278,10 @@ class People:
             self._week_changed(person, day)
             first = person.doc["first"]
             if first is None or day < parse_day(first):
-                if counted:
-                    self._level(person, "activated", day, 1)
-                    if first is not None:
-                        self._level(person, "activated", parse_day(first), -1)
+                before = activation_marks(person.doc)
                 person.doc["first"] = day_key(day)
                 self._ws.changed(person, "first")
+                self._move_marks(person, before)
 
     def _set_community_activity(
         self, person: Entity, day: date, community_id: str, *, secret: bool
@@ -343,9 +341,19 @@ class People:
         doc = person.doc
         if doc["registered"] is None:
             return
-        if doc["first"] is not None:
-            self._ws.inc(levels_doc(scope), f"d.{doc['first']}.activated", sign)
+        for day, counter in activation_marks(doc):
+            self._ws.inc(levels_doc(scope), f"d.{day}.{counter}", sign)
         emit_counts(self._ws, scope, whole_share(doc["act"], PERSON_FLAGS), sign)
+
+    def _move_marks(self, person: Entity, before: list[tuple[str, str]]) -> None:
+        """Replace the activation marks ``before`` a change of first activity or departure
+        with the person's marks now, in every scope they count in."""
+        after = activation_marks(person.doc)
+        changes = [(mark, -1) for mark in before if mark not in after]
+        changes.extend((mark, 1) for mark in after if mark not in before)
+        for scope in (ORG, *self._groups(person)):
+            for (day, counter), amount in changes:
+                self._ws.inc(levels_doc(scope), f"d.{day}.{counter}", amount)
 
     # --- registration, departure, profile completeness ---------------------------------------
 
@@ -365,9 +373,11 @@ class People:
         """The person left the company on ``day``."""
         if person.doc["erased"] or person.doc["left"] is not None:
             return
+        before = activation_marks(person.doc)
         person.doc["left"] = day_key(day)
         self._ws.changed(person, "left")
         self._level(person, "departed", day, 1)
+        self._move_marks(person, before)
         self.refresh_completeness(person)
         self._mark_everything(person)
 
@@ -669,6 +679,20 @@ class People:
             if len(pending) != len(community.doc["pending"]):
                 community.doc["pending"] = pending
                 self._ws.changed(community, "pending")
+
+
+def activation_marks(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """Where a person changes the ``activated`` level (on their first activity) and the
+    ``activated_departed`` one (when they leave, or on that first activity if it came after
+    they left): activated people at a day are the first minus the second, and a function of
+    these two days alone whatever order they became known in. Only registered people count."""
+    first, left = doc["first"], doc["left"]
+    if doc["registered"] is None or first is None:
+        return []
+    marks = [(first, "activated")]
+    if left is not None:
+        marks.append((max(first, left), "activated_departed"))
+    return marks
 
 
 class SecretPlaces:

@@ -324,7 +324,7 @@ class Reports:
         docs = docs or await self._store.scope(scope, query.months)
         series = Series(docs, query.periods, query.granularity)
         registered = series.level("registered", minus="departed")
-        activated = series.level("activated")
+        activated = series.level("activated", minus="activated_departed")
         values: dict[str, list[Value]] = {
             "registered": list(registered),
             "new_registrations": list(series.level_change("registered")),
