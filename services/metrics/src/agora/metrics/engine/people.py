@@ -19,9 +19,9 @@ functions of these facts:
   applies it first gives. Content counters (posts, comments...) count every act.
 * **Erasure.** An erased person leaves every person-based figure (registered, active,
   contributors, profiles, members, tag contributors), past periods included, and every
-  department figure, and their own buckets are deleted; what they contributed keeps counting,
-  anonymously, in the organisation's and communities' content counters (posts, comments...).
-  Their later events, if any, only add to those content counters.
+  department and location figure, and their own buckets are deleted; what they contributed
+  keeps counting, anonymously, in the organisation's and communities' content counters (posts,
+  comments...). Their later events, if any, only add to those content counters.
 """
 
 from collections.abc import Iterable
