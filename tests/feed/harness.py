@@ -7,8 +7,6 @@ until the outbox is drained and the projection has consumed every topic to its e
 can assert that something is *not* visible.
 """
 
-import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -16,22 +14,29 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
-from pymongo import AsyncMongoClient
 
 from agora.communities.domain import events as community_events
-from agora.eventsourcing import DomainEvent, EventEnvelope, ProjectionCatalog
-from agora.eventsourcing.envelope import dataschema_uri, new_envelopes
-from agora.eventsourcing.kafka import create_producer
-from agora.eventsourcing.runner import consumer_group
+from agora.eventsourcing import DomainEvent
 from agora.feed.app import create_app
 from agora.feed.settings import FeedSettings
 from agora.localinfra import InfraEndpoints
 from agora.profiles.domain import events as profile_events
 from agora.testing.identity import TestIdentityProvider
-from tests.support.kafka_reading import committed_to_end
+from tests.support.in_process import isolated_settings_values, running_in_process
+from tests.support.service_api import (
+    ServiceApi,
+    projection_committed_to_end,
+    wait_until_settled,
+)
+from tests.support.upstream_events import (
+    CARD_PUBLISHED,
+    CommunitiesPublisher,
+    card_envelope,
+    community_founding,
+)
 
-CARD_PUBLISHED = "agora.profiles.person_card_published"
 SETTLE_TIMEOUT_SECONDS = 30.0
 
 
@@ -51,15 +56,9 @@ def fresh_settings(
     """Settings with a database, topics and read model of their own."""
     suffix = uuid.uuid4().hex[:10]
     values: dict[str, Any] = {
-        "kafka_bootstrap_servers": infra.kafka_bootstrap,
-        "mongo_url": infra.mongo_url,
-        "mongo_database": f"test_feed_{suffix}",
+        **isolated_settings_values(infra, identity, service="feed", suffix=suffix),
         "events_topic": f"agora.test{suffix}.feed.events",
-        "profiles_topic": f"agora.test{suffix}.profiles.events",
-        "profile_cards_topic": f"agora.test{suffix}.profiles.cards",
-        "communities_topic": f"agora.test{suffix}.communities.events",
         "projection_prefix": f"feed_{suffix}",
-        **identity.auth_settings(),
     }
     values.update(overrides)
     return FeedSettings(**values)
@@ -70,46 +69,16 @@ def new_id(prefix: str = "person") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-class Organisation:
+class Organisation(CommunitiesPublisher):
     """Publishes the profiles and communities events the feed consumes."""
 
     def __init__(self, settings: FeedSettings) -> None:
+        super().__init__(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            client_id="test-organisation",
+            communities_topic=settings.communities_topic,
+        )
         self._settings = settings
-        self._producer = create_producer(
-            bootstrap_servers=settings.kafka_bootstrap_servers, client_id="test-organisation"
-        )
-        self._versions: dict[str, int] = {}
-
-    async def start(self) -> None:
-        """Connect the producer."""
-        await self._producer.start()
-
-    async def stop(self) -> None:
-        """Flush and disconnect."""
-        await self._producer.stop()
-
-    async def _publish(
-        self, topic: str, stream_id: str, events: Sequence[DomainEvent], actor: str
-    ) -> None:
-        first = self._versions.get(stream_id, 0) + 1
-        envelopes = new_envelopes(
-            source="/agora/test",
-            stream_id=stream_id,
-            first_version=first,
-            events=events,
-            actor=actor,
-            command_id=None,
-            traceparent=None,
-            tracestate=None,
-        )
-        self._versions[stream_id] = first + len(envelopes) - 1
-        for envelope in envelopes:
-            await self._send(topic, envelope)
-
-    async def _send(self, topic: str, envelope: EventEnvelope) -> None:
-        await self._producer.send_and_wait(
-            topic, value=envelope.to_json_bytes(), key=envelope.streamid.encode()
-        )
 
     # --- people ------------------------------------------------------------------------------
 
@@ -121,9 +90,6 @@ class Organisation:
 
     async def card(self, person_id: str, display_name: str, *, active: bool = True) -> None:
         """Publish the person's public card (as profiles does on its cards topic)."""
-        stream_id = f"profile-{person_id}"
-        version = self._versions.get(stream_id, 0) + 1
-        self._versions[stream_id] = version
         data = {
             "person_id": person_id,
             "display_name": display_name,
@@ -132,24 +98,15 @@ class Organisation:
             "photo_url": None,
             "active": active,
         }
-        envelope = EventEnvelope(
-            id=str(uuid.uuid4()),
-            source="/agora/profiles",
-            type=CARD_PUBLISHED,
-            subject=stream_id,
-            time=datetime.now(UTC),
-            dataschema=dataschema_uri(CARD_PUBLISHED, 1),
-            data=data,
-            streamid=stream_id,
-            streamversion=version,
-            schemaversion=1,
-            actor=person_id,
+        version = self.claim_version(f"profile-{person_id}")
+        envelope = card_envelope(
+            person_id, version, card_type=CARD_PUBLISHED, schema_version=1, data=data
         )
-        await self._send(self._settings.profile_cards_topic, envelope)
+        await self.send(self._settings.profile_cards_topic, envelope)
 
     async def profile_events(self, person_id: str, *events: DomainEvent) -> None:
         """Publish events of the person's profile stream."""
-        await self._publish(
+        await self.publish(
             self._settings.profiles_topic, f"profile-{person_id}", events, actor=person_id
         )
 
@@ -174,14 +131,6 @@ class Organisation:
 
     # --- communities -------------------------------------------------------------------------
 
-    async def community_events(
-        self, community_id: str, *events: DomainEvent, actor: str = "system"
-    ) -> None:
-        """Publish events of a community's stream."""
-        await self._publish(
-            self._settings.communities_topic, f"community-{community_id}", events, actor=actor
-        )
-
     async def community(
         self,
         owner: str,
@@ -193,43 +142,22 @@ class Organisation:
     ) -> str:
         """A community created by ``owner`` with the given members; returns its id."""
         community_id = uuid.uuid4().hex
-        events: list[DomainEvent] = [
-            community_events.CommunityCreated(
-                community_id=community_id,
-                name=name or f"Community {community_id[:6]}",
-                description="",
-                tags=(),
-                kind="interest",
-                visibility=visibility,
-                end_date=None,
-                creator_id=owner,
-            )
-        ]
-        for person_id in [*members, *managers]:
-            events.append(community_events.MemberJoined(person_id=person_id))
-        events.extend(
-            community_events.MemberRoleChanged(person_id=person_id, role="manager")
-            for person_id in managers
+        events = community_founding(
+            community_id,
+            owner,
+            name=name or f"Community {community_id[:6]}",
+            description="",
+            visibility=visibility,
+            members=members,
+            managers=managers,
         )
         await self.community_events(community_id, *events, actor=owner)
         return community_id
-
-    async def join(self, community_id: str, person_id: str) -> None:
-        """The person joins the community."""
-        await self.community_events(
-            community_id, community_events.MemberJoined(person_id=person_id), actor=person_id
-        )
 
     async def leave(self, community_id: str, person_id: str) -> None:
         """The person leaves the community."""
         await self.community_events(
             community_id, community_events.MemberLeft(person_id=person_id), actor=person_id
-        )
-
-    async def remove(self, community_id: str, person_id: str) -> None:
-        """A manager removes the person from the community."""
-        await self.community_events(
-            community_id, community_events.MemberRemoved(person_id=person_id)
         )
 
     async def request_to_join(self, community_id: str, person_id: str) -> None:
@@ -245,25 +173,8 @@ class Organisation:
         )
 
 
-class FeedApi:
+class FeedApi(ServiceApi[FeedSettings]):
     """Calls the app as a given person, and waits for its projection to settle."""
-
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        identity: TestIdentityProvider,
-        settings: FeedSettings,
-        mongo: AsyncMongoClient[dict[str, Any]],
-    ) -> None:
-        self.client = client
-        self.settings = settings
-        self._identity = identity
-        self._mongo = mongo
-
-    @property
-    def database(self) -> Any:
-        """The feed's database (for assertions on stored events and documents)."""
-        return self._mongo[self.settings.mongo_database]
 
     async def call(
         self,
@@ -286,12 +197,11 @@ class FeedApi:
 
     async def settled(self, timeout: float = SETTLE_TIMEOUT_SECONDS) -> None:
         """Wait until every accepted event is published and applied by the projection."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if await self._outbox_drained() and await self._projection_caught_up():
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"the feed did not settle within {timeout} s")
+
+        async def caught_up() -> bool:
+            return await self._outbox_drained() and await self._projection_caught_up()
+
+        await wait_until_settled(caught_up, timeout=timeout, what="the feed")
 
     async def _outbox_drained(self) -> bool:
         commits = self.database["event_commits"]
@@ -305,10 +215,12 @@ class FeedApi:
             settings.profile_cards_topic,
             settings.communities_topic,
         ]
-        catalog = ProjectionCatalog(database=self.database)
-        generation = await catalog.active_generation(settings.projection_prefix)
-        group = consumer_group(settings.projection_prefix, generation)
-        return await committed_to_end(settings.kafka_bootstrap_servers, group, topics)
+        return await projection_committed_to_end(
+            self.database,
+            bootstrap=settings.kafka_bootstrap_servers,
+            projection=settings.projection_prefix,
+            topics=topics,
+        )
 
 
 @asynccontextmanager
@@ -317,25 +229,10 @@ async def running_feed(
 ) -> AsyncIterator[tuple[FeedApi, Organisation]]:
     """The app with its lifespan entered and an organisation publishing to its topics; the
     database is dropped afterwards."""
-    tracer_provider = TracerProvider()
-    app = create_app(settings=settings, clock=clock, tracer_provider=tracer_provider)
     organisation = Organisation(settings)
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.mongo_url.get_secret_value(), tz_aware=True
-    )
-    try:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://test"
-            ) as client,
-        ):
-            await organisation.start()
-            try:
-                yield FeedApi(client, identity, settings, mongo), organisation
-            finally:
-                await organisation.stop()
-    finally:
-        tracer_provider.shutdown()
-        await mongo.drop_database(settings.mongo_database)
-        await mongo.close()
+
+    def build_app(tracer_provider: TracerProvider) -> FastAPI:
+        return create_app(settings=settings, clock=clock, tracer_provider=tracer_provider)
+
+    async with running_in_process(settings, build_app, organisation) as running:
+        yield FeedApi(running.client, identity, settings, running.mongo), organisation

@@ -7,8 +7,6 @@ until the projection has applied *and flushed* every partition to its end, so a 
 assert on figures, including that something is *not* counted.
 """
 
-import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -17,15 +15,12 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 from pymongo import AsyncMongoClient
 
-from agora.communities.domain import events as community_events
 from agora.eventsourcing import DomainEvent, EventEnvelope, ProjectionCatalog
 from agora.eventsourcing.envelope import new_envelopes
-from agora.eventsourcing.kafka import create_producer
 from agora.eventsourcing.topics import dead_letter_topic_name, topic_partitions
 from agora.feed.domain import events as feed_events
 from agora.gateway.events import PersonActive
@@ -37,6 +32,10 @@ from agora.metrics.settings import MetricsSettings
 from agora.profiles.domain import cards as profile_cards
 from agora.profiles.domain import events as profile_events
 from agora.testing.identity import TestIdentityProvider
+from tests.support.in_process import isolated_settings_values, running_in_process
+from tests.support.service_api import ServiceApi, wait_until_settled
+from tests.support.stream_publisher import StreamPublisher
+from tests.support.upstream_events import community_founding
 
 SETTLE_TIMEOUT_SECONDS = 60.0
 TODAY = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -68,17 +67,11 @@ def fresh_settings(
     """Settings with a database, topics and projection of their own."""
     suffix = uuid.uuid4().hex[:10]
     values: dict[str, Any] = {
-        "kafka_bootstrap_servers": infra.kafka_bootstrap,
-        "mongo_url": infra.mongo_url,
-        "mongo_database": f"test_metrics_{suffix}",
-        "profiles_topic": f"agora.test{suffix}.profiles.events",
-        "profile_cards_topic": f"agora.test{suffix}.profiles.cards",
-        "communities_topic": f"agora.test{suffix}.communities.events",
+        **isolated_settings_values(infra, identity, service="metrics", suffix=suffix),
         "feed_topic": f"agora.test{suffix}.feed.events",
         "gateway_topic": f"agora.test{suffix}.gateway.events",
         "projection_name": f"metrics_{suffix}",
         "topic_partitions": 2,
-        **identity.auth_settings(),
     }
     values.update(overrides)
     return MetricsSettings(**values)
@@ -89,58 +82,14 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-class World:
+class World(StreamPublisher):
     """Publishes the upstream events the metrics service consumes, at chosen times."""
 
     def __init__(self, settings: MetricsSettings) -> None:
+        super().__init__(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="test-world")
         self.settings = settings
-        self._producer = create_producer(
-            bootstrap_servers=settings.kafka_bootstrap_servers, client_id="test-world"
-        )
-        self._versions: dict[tuple[str, str], int] = {}
         self.text = "Un texte quelconque"
         """The text every post and comment carries (a test changes it to prove it is unread)."""
-
-    async def start(self) -> None:
-        """Connect the producer."""
-        await self._producer.start()
-
-    async def stop(self) -> None:
-        """Flush and disconnect."""
-        await self._producer.stop()
-
-    async def publish(
-        self,
-        topic: str,
-        stream_id: str,
-        events: Sequence[DomainEvent],
-        *,
-        actor: str,
-        moment: datetime,
-    ) -> list[EventEnvelope]:
-        """Publish events of one stream, numbered after the ones published before."""
-        first = self._versions.get((topic, stream_id), 0) + 1
-        envelopes = new_envelopes(
-            source="/agora/test",
-            stream_id=stream_id,
-            first_version=first,
-            events=events,
-            actor=actor,
-            command_id=None,
-            traceparent=None,
-            tracestate=None,
-            now=moment,
-        )
-        self._versions[(topic, stream_id)] = first + len(envelopes) - 1
-        for envelope in envelopes:
-            await self.send(topic, envelope)
-        return envelopes
-
-    async def send(self, topic: str, envelope: EventEnvelope) -> None:
-        """Send one envelope (also used to send one twice, as a relay may)."""
-        await self._producer.send_and_wait(
-            topic, value=envelope.to_json_bytes(), key=envelope.streamid.encode()
-        )
 
     # --- people ---------------------------------------------------------------------------------
 
@@ -182,7 +131,7 @@ class World:
             f"profile-{person_id}",
             [provisioned],
             actor="hr",
-            moment=moment,
+            at=moment,
         )
 
     async def people(self, count: int, department: str | None = "R&D", **kwargs: Any) -> list[str]:
@@ -212,7 +161,7 @@ class World:
                 person_id, profile_events.ProfileEdited(sealed="gAAAAA-edited"), moment=moment
             )
         if version is None:
-            version = self._versions[(self.settings.profiles_topic, stream_id)]
+            version = self.last_version(stream_id)
         card = profile_cards.PersonCardPublished(
             person_id=person_id,
             display_name="Camille Dupont",
@@ -243,14 +192,14 @@ class World:
             f"profile-{person_id}",
             events,
             actor=person_id,
-            moment=moment,
+            at=moment,
         )
 
     async def erase(self, person_id: str, *, moment: datetime) -> None:
         """The person's personal data is erased (profile event and card)."""
         await self.profile(person_id, profile_events.PersonErased(), moment=moment)
         stream_id = f"profile-{person_id}"
-        version = self._versions[(self.settings.profiles_topic, stream_id)]
+        version = self.last_version(stream_id)
         envelope = new_envelopes(
             source="/agora/profiles",
             stream_id=stream_id,
@@ -272,7 +221,7 @@ class World:
             f"activity-{person_id}_{day:%Y%m%d}",
             [PersonActive(person_id=person_id, day=day)],
             actor=person_id,
-            moment=at(day, 8),
+            at=at(day, 8),
         )
         return envelopes[0]
 
@@ -290,21 +239,15 @@ class World:
     ) -> str:
         """A community created by ``owner`` with members and managers; returns its id."""
         community_id = uuid.uuid4().hex
-        events: list[DomainEvent] = [
-            community_events.CommunityCreated(
-                community_id=community_id,
-                name="Communauté secrète des experts" if visibility == "secret" else "Kubernetes",
-                description="Une description",
-                tags=(),
-                kind=kind,
-                visibility=visibility,
-                end_date=None,
-                creator_id=owner,
-            )
-        ]
-        events.extend(community_events.MemberJoined(person_id=p) for p in [*members, *managers])
-        events.extend(
-            community_events.MemberRoleChanged(person_id=p, role="manager") for p in managers
+        events = community_founding(
+            community_id,
+            owner,
+            name="Communauté secrète des experts" if visibility == "secret" else "Kubernetes",
+            description="Une description",
+            kind=kind,
+            visibility=visibility,
+            members=members,
+            managers=managers,
         )
         await self.community_events(community_id, *events, moment=moment or at("2026-09-01", 10))
         return community_id
@@ -318,7 +261,7 @@ class World:
             f"community-{community_id}",
             events,
             actor="someone",
-            moment=moment,
+            at=moment,
         )
 
     # --- conversations --------------------------------------------------------------------------
@@ -363,7 +306,7 @@ class World:
     ) -> list[EventEnvelope]:
         """Events of a post's stream."""
         return await self.publish(
-            self.settings.feed_topic, f"post-{post_id}", events, actor=actor, moment=moment
+            self.settings.feed_topic, f"post-{post_id}", events, actor=actor, at=moment
         )
 
     async def comment(
@@ -419,7 +362,7 @@ class World:
         )
 
 
-class MetricsApi:
+class MetricsApi(ServiceApi[MetricsSettings]):
     """Calls the app as a given person, and waits for its projection to settle."""
 
     def __init__(
@@ -430,16 +373,8 @@ class MetricsApi:
         mongo: AsyncMongoClient[Document],
         app: FastAPI,
     ) -> None:
+        super().__init__(client, identity, settings, mongo)
         self.app = app
-        self.client = client
-        self.settings = settings
-        self._identity = identity
-        self.mongo = mongo
-
-    @property
-    def database(self) -> Any:
-        """The metrics database."""
-        return self.mongo[self.settings.mongo_database]
 
     async def get(
         self,
@@ -488,7 +423,6 @@ class MetricsApi:
 
     async def settled(self, timeout: float = SETTLE_TIMEOUT_SECONDS) -> None:
         """Wait until every published event is applied and flushed."""
-        deadline = time.monotonic() + timeout
         partitions = await topic_partitions(
             bootstrap_servers=self.settings.kafka_bootstrap_servers, topics=self.settings.topics
         )
@@ -500,16 +434,16 @@ class MetricsApi:
             ends = await consumer.end_offsets(partitions)
         finally:
             await consumer.stop()
-        while time.monotonic() < deadline:
+
+        async def applied_to_ends() -> bool:
             cursor = await self._cursor()
-            if all(
+            return all(
                 cursor.positions.get((tp.topic, tp.partition), 0) >= end
                 for tp, end in ends.items()
                 if end
-            ):
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"the metrics projection did not settle within {timeout} s")
+            )
+
+        await wait_until_settled(applied_to_ends, timeout=timeout, what="the metrics projection")
 
     async def _cursor(self) -> Cursor:
         catalog = ProjectionCatalog(database=self.database)
@@ -525,48 +459,16 @@ async def running_metrics(
 ) -> AsyncIterator[tuple[MetricsApi, World]]:
     """The app with its lifespan entered and a world publishing to its topics; the database is
     dropped afterwards."""
-    tracer_provider = TracerProvider()
-    app = create_app(
-        settings=settings, clock=clock or FixedClock(), tracer_provider=tracer_provider
-    )
     world = World(settings)
-    mongo: AsyncMongoClient[Document] = AsyncMongoClient(
-        settings.mongo_url.get_secret_value(), tz_aware=True
-    )
-    try:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://test"
-            ) as client,
-        ):
-            await world.start()
-            try:
-                yield MetricsApi(client, identity, settings, mongo, app), world
-            finally:
-                await world.stop()
-    finally:
-        tracer_provider.shutdown()
-        await mongo.drop_database(settings.mongo_database)
-        await mongo.close()
-        await delete_topics(settings)
 
+    def build_app(tracer_provider: TracerProvider) -> FastAPI:
+        return create_app(
+            settings=settings, clock=clock or FixedClock(), tracer_provider=tracer_provider
+        )
 
-async def delete_topics(settings: MetricsSettings) -> None:
-    """Delete a test's topics (the shared test broker slows down with every partition kept)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        doomed = [
-            topic
-            for topic in (*settings.topics, dead_letter_topic_name(settings.projection_name))
-            if topic in existing
-        ]
-        if doomed:
-            await admin.delete_topics(doomed)
-    finally:
-        await admin.close()
+    topics = [*settings.topics, dead_letter_topic_name(settings.projection_name)]
+    async with running_in_process(settings, build_app, world, topics_to_delete=topics) as running:
+        yield MetricsApi(running.client, identity, settings, running.mongo, running.app), world
 
 
 def values(body: Document, group: str | None = None) -> dict[str, list[Any]]:

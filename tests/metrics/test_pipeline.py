@@ -43,9 +43,7 @@ async def test_an_undecodable_event_is_dead_lettered_and_the_rest_applied(
     api: MetricsApi, world: World
 ) -> None:
     people = await world.people(5, "R&D")
-    await world._producer.send_and_wait(
-        api.settings.feed_topic, value=b"{not json", key=b"post-broken"
-    )
+    await world.send_bytes(api.settings.feed_topic, value=b"{not json", key=b"post-broken")
     await world.post(people[0], None, moment=at("2026-11-10"))
     await api.settled()
 

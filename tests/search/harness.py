@@ -7,8 +7,6 @@ indexer's consumer group has committed every topic to its end (so every batch wa
 Elasticsearch) and refreshes the indices, so a test can assert that something is *not* found.
 """
 
-import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -16,16 +14,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from aiokafka.admin import AIOKafkaAdminClient
 from elasticsearch import AsyncElasticsearch
+from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 from pymongo import AsyncMongoClient
 
-from agora.communities.domain import events as community_events
-from agora.eventsourcing import DomainEvent, EventEnvelope, ProjectionCatalog
-from agora.eventsourcing.envelope import dataschema_uri, new_envelopes
-from agora.eventsourcing.kafka import create_producer
-from agora.eventsourcing.runner import consumer_group
+from agora.eventsourcing import DomainEvent
 from agora.eventsourcing.topics import dead_letter_topic_name
 from agora.feed.domain import events as feed_events
 from agora.localinfra import InfraEndpoints
@@ -33,10 +27,20 @@ from agora.profiles.domain import events as profile_events
 from agora.search.app import create_app
 from agora.search.settings import SearchSettings
 from agora.testing.identity import TestIdentityProvider
-from tests.support.kafka_reading import committed_to_end
+from tests.support.in_process import isolated_settings_values, running_in_process
+from tests.support.service_api import (
+    ServiceApi,
+    projection_committed_to_end,
+    wait_until_settled,
+)
+from tests.support.upstream_events import (
+    CARD_ERASED,
+    CARD_PUBLISHED,
+    CommunitiesPublisher,
+    card_envelope,
+    community_founding,
+)
 
-CARD_PUBLISHED = "agora.profiles.person_card_published"
-CARD_ERASED = "agora.profiles.person_card_erased"
 SETTLE_TIMEOUT_SECONDS = 60.0
 
 
@@ -46,17 +50,11 @@ def fresh_settings(
     """Settings with a database, topics, consumer groups and indices of their own."""
     suffix = uuid.uuid4().hex[:10]
     values: dict[str, Any] = {
-        "kafka_bootstrap_servers": infra.kafka_bootstrap,
-        "mongo_url": infra.mongo_url,
+        **isolated_settings_values(infra, identity, service="search", suffix=suffix),
         "elasticsearch_url": infra.elasticsearch_url,
-        "mongo_database": f"test_search_{suffix}",
-        "profiles_topic": f"agora.test{suffix}.profiles.events",
-        "profile_cards_topic": f"agora.test{suffix}.profiles.cards",
-        "communities_topic": f"agora.test{suffix}.communities.events",
         "feed_topic": f"agora.test{suffix}.feed.events",
         "projection_prefix": f"search_{suffix}",
         "index_prefix": f"test-{suffix}",
-        **identity.auth_settings(),
     }
     values.update(overrides)
     return SearchSettings(**values)
@@ -72,56 +70,16 @@ def content(text: str) -> feed_events.Content:
     return feed_events.Content(text=text)
 
 
-class Organisation:
+class Organisation(CommunitiesPublisher):
     """Publishes the profiles, cards, communities and feed events search consumes."""
 
     def __init__(self, settings: SearchSettings) -> None:
+        super().__init__(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            client_id="test-organisation",
+            communities_topic=settings.communities_topic,
+        )
         self.settings = settings
-        self._producer = create_producer(
-            bootstrap_servers=settings.kafka_bootstrap_servers, client_id="test-organisation"
-        )
-        self._versions: dict[str, int] = {}
-
-    async def start(self) -> None:
-        """Connect the producer."""
-        await self._producer.start()
-
-    async def stop(self) -> None:
-        """Flush and disconnect."""
-        await self._producer.stop()
-
-    async def publish(
-        self,
-        topic: str,
-        stream_id: str,
-        events: Sequence[DomainEvent],
-        *,
-        actor: str = "system",
-        at: datetime | None = None,
-    ) -> list[EventEnvelope]:
-        """Publish events of one stream, numbered after the stream's last version."""
-        first = self._versions.get(stream_id, 0) + 1
-        envelopes = new_envelopes(
-            source="/agora/test",
-            stream_id=stream_id,
-            first_version=first,
-            events=events,
-            actor=actor,
-            command_id=None,
-            traceparent=None,
-            tracestate=None,
-            now=at,
-        )
-        self._versions[stream_id] = first + len(envelopes) - 1
-        for envelope in envelopes:
-            await self.send(topic, envelope)
-        return envelopes
-
-    async def send(self, topic: str, envelope: EventEnvelope, *, key: str | None = None) -> None:
-        """Send one envelope as is (a redelivery, say)."""
-        await self._producer.send_and_wait(
-            topic, value=envelope.to_json_bytes(), key=(key or envelope.streamid).encode()
-        )
 
     # --- people ------------------------------------------------------------------------------
 
@@ -170,9 +128,6 @@ class Organisation:
     ) -> None:
         """Publish the person's public card (as profiles does on its cards topic: version 2
         of a published card, with the location and languages shown to everyone)."""
-        stream_id = f"profile-{person_id}"
-        version = self._versions.get(stream_id, 0) + 1
-        self._versions[stream_id] = version
         kind = CARD_ERASED if erased else CARD_PUBLISHED
         data: dict[str, Any] = {"person_id": person_id}
         if not erased:
@@ -185,19 +140,9 @@ class Organisation:
                 "location": location,
                 "languages": list(languages),
             }
-        schema_version = 1 if erased else 2
-        envelope = EventEnvelope(
-            id=str(uuid.uuid4()),
-            source="/agora/profiles",
-            type=kind,
-            subject=stream_id,
-            time=datetime.now(UTC),
-            dataschema=dataschema_uri(kind, schema_version),
-            data=data,
-            streamid=stream_id,
-            streamversion=version,
-            schemaversion=schema_version,
-            actor=person_id,
+        version = self.claim_version(f"profile-{person_id}")
+        envelope = card_envelope(
+            person_id, version, card_type=kind, schema_version=1 if erased else 2, data=data
         )
         await self.send(self.settings.profile_cards_topic, envelope, key=person_id)
 
@@ -220,14 +165,6 @@ class Organisation:
 
     # --- communities -------------------------------------------------------------------------
 
-    async def community_events(
-        self, community_id: str, *events: DomainEvent, actor: str = "system"
-    ) -> None:
-        """Publish events of a community's stream."""
-        await self.publish(
-            self.settings.communities_topic, f"community-{community_id}", events, actor=actor
-        )
-
     async def community(
         self,
         owner: str,
@@ -241,33 +178,18 @@ class Organisation:
     ) -> str:
         """A community created by ``owner`` with the given members; returns its id."""
         community_id = uuid.uuid4().hex
-        events: list[DomainEvent] = [
-            community_events.CommunityCreated(
-                community_id=community_id,
-                name=name or f"Community {community_id[:6]}",
-                description=description,
-                tags=tuple(tags),
-                kind=kind,
-                visibility=visibility,
-                end_date=None,
-                creator_id=owner,
-            )
-        ]
-        events += [community_events.MemberJoined(person_id=person) for person in members]
+        events = community_founding(
+            community_id,
+            owner,
+            name=name or f"Community {community_id[:6]}",
+            description=description,
+            tags=tags,
+            kind=kind,
+            visibility=visibility,
+            members=members,
+        )
         await self.community_events(community_id, *events, actor=owner)
         return community_id
-
-    async def join(self, community_id: str, person_id: str) -> None:
-        """The person joins the community."""
-        await self.community_events(
-            community_id, community_events.MemberJoined(person_id=person_id), actor=person_id
-        )
-
-    async def remove(self, community_id: str, person_id: str) -> None:
-        """A manager removes the person from the community."""
-        await self.community_events(
-            community_id, community_events.MemberRemoved(person_id=person_id)
-        )
 
     # --- feed --------------------------------------------------------------------------------
 
@@ -374,7 +296,7 @@ class Organisation:
         return question
 
 
-class SearchApi:
+class SearchApi(ServiceApi[SearchSettings]):
     """Calls the app as a given person, and waits for its indexer to settle."""
 
     def __init__(
@@ -385,16 +307,8 @@ class SearchApi:
         mongo: AsyncMongoClient[dict[str, Any]],
         elasticsearch: AsyncElasticsearch,
     ) -> None:
-        self.client = client
-        self.settings = settings
+        super().__init__(client, identity, settings, mongo)
         self.elasticsearch = elasticsearch
-        self._identity = identity
-        self._mongo = mongo
-
-    @property
-    def database(self) -> Any:
-        """The service's database (for assertions on the side model)."""
-        return self._mongo[self.settings.mongo_database]
 
     async def get(self, path: str, *, person: str, **params: Any) -> httpx.Response:
         """``GET`` as ``person``."""
@@ -408,31 +322,21 @@ class SearchApi:
 
     def topics(self) -> list[str]:
         """Every topic the indexer consumes."""
-        settings = self.settings
-        return [
-            settings.profiles_topic,
-            settings.profile_cards_topic,
-            settings.communities_topic,
-            settings.feed_topic,
-        ]
+        return consumed_topics(self.settings)
 
     async def settled(self, timeout: float = SETTLE_TIMEOUT_SECONDS) -> None:
         """Wait until every published event is applied and flushed, then refresh the indices."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if await self.caught_up():
-                await self.elasticsearch.indices.refresh(index=f"{self.settings.index_prefix}-*")
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"search did not settle within {timeout} s")
+        await wait_until_settled(self.caught_up, timeout=timeout, what="search")
+        await self.elasticsearch.indices.refresh(index=f"{self.settings.index_prefix}-*")
 
     async def caught_up(self) -> bool:
         """Whether the active generation's group committed every topic to its end."""
-        topics = self.topics()
-        catalog = ProjectionCatalog(database=self.database)
-        generation = await catalog.active_generation(self.settings.projection_prefix)
-        group = consumer_group(self.settings.projection_prefix, generation)
-        return await committed_to_end(self.settings.kafka_bootstrap_servers, group, topics)
+        return await projection_committed_to_end(
+            self.database,
+            bootstrap=self.settings.kafka_bootstrap_servers,
+            projection=self.settings.projection_prefix,
+            topics=self.topics(),
+        )
 
     async def documents(self, kind: str) -> dict[str, dict[str, Any]]:
         """Every document behind an alias: ``_source`` and ``_version`` by id."""
@@ -458,53 +362,36 @@ async def running_search(
     """The app with its lifespan entered and an organisation publishing to its topics; the
     database and the indices are dropped afterwards. The harness reaches Elasticsearch at
     ``elasticsearch_url`` (default: where the app does)."""
-    tracer_provider = TracerProvider()
-    extra = {"clock": clock} if clock is not None else {}
-    app = create_app(settings=settings, tracer_provider=tracer_provider, **extra)
     organisation = Organisation(settings)
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.mongo_url.get_secret_value(), tz_aware=True
-    )
+
+    def build_app(tracer_provider: TracerProvider) -> FastAPI:
+        extra = {"clock": clock} if clock is not None else {}
+        return create_app(settings=settings, tracer_provider=tracer_provider, **extra)
+
     elasticsearch = AsyncElasticsearch([elasticsearch_url or str(settings.elasticsearch_url)])
+    # The dead-letter topic too: a shared test broker holds every test's partitions.
+    topics = [*consumed_topics(settings), dead_letter_topic_name(settings.projection_prefix)]
     try:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://test"
-            ) as client,
-        ):
-            await organisation.start()
-            try:
-                yield SearchApi(client, identity, settings, mongo, elasticsearch), organisation
-            finally:
-                await organisation.stop()
+        async with running_in_process(
+            settings, build_app, organisation, topics_to_delete=topics
+        ) as running:
+            yield (
+                SearchApi(running.client, identity, settings, running.mongo, elasticsearch),
+                organisation,
+            )
     finally:
-        tracer_provider.shutdown()
         await elasticsearch.indices.delete(index=f"{settings.index_prefix}-*", ignore=[404])
         await elasticsearch.close()
-        await mongo.drop_database(settings.mongo_database)
-        await mongo.close()
-        await delete_topics(settings)
 
 
-async def delete_topics(settings: SearchSettings) -> None:
-    """Delete the module's topics: a shared test broker holds every test's partitions."""
-    topics = [
+def consumed_topics(settings: SearchSettings) -> list[str]:
+    """Every topic the indexer consumes."""
+    return [
         settings.profiles_topic,
         settings.profile_cards_topic,
         settings.communities_topic,
         settings.feed_topic,
-        dead_letter_topic_name(settings.projection_prefix),
     ]
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        doomed = [topic for topic in topics if topic in existing]
-        if doomed:
-            await admin.delete_topics(doomed)
-    finally:
-        await admin.close()
 
 
 def days_ago(days: float) -> datetime:
