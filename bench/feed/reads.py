@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 from pymongo.asynchronous.collection import AsyncCollection
 
-from agora.feed.readside.pages import archive_id, entry_key
+from agora.feed.readside.pages import archive_id, entry_key, stored_entries
 from agora.feed.readside.timelines import LIST_PROJECTION
 from bench.feed.organisation import Organisation
 from bench.feed.service import Tokens
@@ -162,7 +162,7 @@ def raw_home_reader(
         heads = await asyncio.gather(*(timelines.find_one({"_id": key}) for key in keys))
         entries: dict[str, Document] = {}
         for head in heads:
-            for entry in (head or {}).get("entries", []):
+            for entry in stored_entries(head):
                 entries[entry["post_id"]] = entry
         if len(entries) < page_size:
             earlier = [
@@ -172,7 +172,7 @@ def raw_home_reader(
             ]
             archived = await asyncio.gather(*(timelines.find_one({"_id": i}) for i in earlier))
             for bucket in archived:
-                for entry in (bucket or {}).get("entries", []):
+                for entry in stored_entries(bucket):
                     entries.setdefault(entry["post_id"], entry)
         newest = sorted(entries.values(), key=entry_key, reverse=True)[:page_size]
         found = await asyncio.gather(

@@ -17,7 +17,13 @@ from aiokafka.structs import TopicPartition
 
 from agora.eventsourcing import EventEnvelope, ProjectionCatalog, ReadModel
 from agora.feed.projection import FeedProjection
-from agora.feed.readside.pages import BUCKET_SIZE, append, archive_id
+from agora.feed.readside.pages import (
+    BUCKET_SIZE,
+    append,
+    archive_id,
+    decode_entry,
+    stored_entries,
+)
 from tests.feed.harness import FeedApi, Organisation
 from tests.feed.reading import PROFILE, command, every_id, place, publish
 
@@ -222,7 +228,7 @@ async def test_a_fan_out_interrupted_by_a_crash_is_completed_without_duplicates(
     await timelines.delete_one({"_id": f"~post:{posts[-1]}"})
     profile = await timelines.find_one({"_id": f"profile:{author}"})
     assert profile is not None
-    kept = [e for e in profile["entries"] if e["post_id"] != posts[-1]]
+    kept = [e for e in profile["entries"] if decode_entry(e)["post_id"] != posts[-1]]
     await timelines.update_one(
         {"_id": f"profile:{author}"},
         {"$set": {"entries": kept, "post_ids": posts[:-1], "count": len(kept)}},
@@ -244,9 +250,9 @@ def _entry(n: int, *, minutes: int | None = None) -> Document:
 async def _stored_order(timelines: Any, key: str) -> list[str]:
     """The post ids of a timeline in reading order (newest bucket first, newest first)."""
     head = await timelines.find_one({"_id": key})
-    buckets = [head["entries"]]
+    buckets = [stored_entries(head)]
     for bucket in range(int(head["bucket"]) - 1, -1, -1):
-        buckets.append((await timelines.find_one({"_id": archive_id(key, bucket)}))["entries"])
+        buckets.append(stored_entries(await timelines.find_one({"_id": archive_id(key, bucket)})))
     order: list[str] = []
     for entries in buckets:
         ordered = sorted(entries, key=lambda e: (e["at"], e["post_id"]), reverse=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from agora.feed.readside.pages import stored_entries
 from agora.localinfra import InfraEndpoints
 from agora.testing.identity import TestIdentityProvider
 from tests.feed.harness import FeedApi, MovableClock, Organisation, fresh_settings, running_feed
@@ -81,7 +82,7 @@ async def test_fan_out_on_read_gives_the_same_home_pages_as_fan_out_on_write(
                 timelines = api.database[f"{settings.projection_prefix}_timelines__g1"]
                 copied = await timelines.find_one({"_id": f"home:{people['leaver']}"})
                 assert copied is not None
-                assert {e["community_id"] for e in copied["entries"]} <= {None}
+                assert {e["community_id"] for e in stored_entries(copied)} <= {None}
 
     on_write, on_read = homes
     assert on_read == on_write

@@ -2,10 +2,19 @@
 
 import base64
 import json
+from datetime import UTC, datetime
 
 import pytest
 
-from agora.feed.readside.pages import Cursor, InvalidCursorError, Position
+from agora.feed.readside.pages import (
+    Cursor,
+    InvalidCursorError,
+    Position,
+    decode_entry,
+    encode_entry,
+    entry_key,
+    stored_entries,
+)
 from agora.feed.readside.questions import question_topics, text_phrases
 
 pytestmark = pytest.mark.unit
@@ -48,6 +57,47 @@ def test_an_altered_cursor_is_refused(body: object) -> None:
 def test_a_cursor_that_is_not_ours_is_refused(text: str) -> None:
     with pytest.raises(InvalidCursorError):
         Cursor.decode(text)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {
+            "post_id": "p1",
+            "at": datetime(2026, 12, 4, 9, 30, 1, 123000, tzinfo=UTC),
+            "community_id": None,
+            "reasons": ["author", "follow", "member", "mention"],
+        },
+        {
+            "post_id": "p|2",
+            "at": datetime(2026, 1, 1, tzinfo=UTC),
+            "community_id": 'c"1',
+            "fanned_out": True,
+        },
+        {"post_id": "p3", "at": datetime(2026, 1, 1, tzinfo=UTC), "community_id": "c1"},
+    ],
+)
+def test_a_stored_entry_reads_back_as_it_was_appended(entry: dict[str, object]) -> None:
+    stored = encode_entry(entry)
+
+    assert isinstance(stored, str)
+    assert decode_entry(stored) == entry
+    assert entry_key(decode_entry(stored)) == entry_key(entry)
+
+
+def test_a_bucket_written_before_entries_were_strings_reads_the_same() -> None:
+    older = {
+        "post_id": "p1",
+        "at": datetime(2026, 1, 1, tzinfo=UTC),
+        "community_id": None,
+        "reasons": ["follow"],
+    }
+    newer = {**older, "post_id": "p2", "reasons": ["member"]}
+
+    bucket = {"entries": [older, encode_entry(newer)]}
+
+    assert stored_entries(bucket) == [older, newer]
+    assert stored_entries(None) == []
 
 
 def test_question_topics_are_its_tags_then_the_known_topics_its_text_names() -> None:

@@ -19,6 +19,12 @@ A bucket also lists its ``post_ids``: FerretDB 1.24 gets ``{"entries.post_id": {
 wrong (it matches when *any* entry differs), while ``$ne`` on an array of strings means "not
 among them", as in MongoDB.
 
+Entries are stored as compact JSON strings (``[millis, post_id, community_id, flags]``), not as
+sub-documents: FerretDB decodes, updates and re-encodes the whole document on every append, and
+a bucket of 100 sub-documents cost 2.4 times as much per append as the same bucket of strings
+(11.9 against 4.9 ms, measured on this machine's SQLite backend). Buckets written before hold
+sub-documents; both read the same (``decode_entry``).
+
 A page of several timelines (a home timeline and the large communities merged into it when
 read) is a k-way merge on ``(at, post_id)``; a post found in several of them at once is read
 once. The opaque cursor remembers, per timeline, the bucket being read and the last entry
@@ -58,6 +64,47 @@ class InvalidCursorError(ValueError):
     """A cursor that no page of this service produced (or was altered)."""
 
 
+_REASON_FLAGS = {"author": "a", "follow": "f", "member": "m", "mention": "n"}
+_FLAG_REASONS = {flag: reason for reason, flag in _REASON_FLAGS.items()}
+_FANNED_OUT_FLAG = "F"
+
+
+def encode_entry(entry: Document) -> str:
+    """An entry as stored in a bucket: ``[millis, post_id, community_id, flags]``."""
+    flags = "".join(_REASON_FLAGS[reason] for reason in entry.get("reasons", ()))
+    if entry.get("fanned_out"):
+        flags += _FANNED_OUT_FLAG
+    return json.dumps(
+        [millis(entry["at"]), entry["post_id"], entry.get("community_id"), flags],
+        separators=(",", ":"),
+    )
+
+
+def decode_entry(stored: str | Document) -> Document:
+    """An entry as stored (a string, or a sub-document in buckets written before) as the
+    document appends take and reads use: ``post_id``, ``at``, ``community_id`` and, where
+    they apply, ``reasons`` and ``fanned_out``."""
+    if isinstance(stored, dict):
+        return stored
+    at, post_id, community_id, flags = json.loads(stored)
+    entry: Document = {
+        "post_id": post_id,
+        "at": _EPOCH + timedelta(milliseconds=at),
+        "community_id": community_id,
+    }
+    reasons = [_FLAG_REASONS[flag] for flag in flags if flag in _FLAG_REASONS]
+    if reasons:
+        entry["reasons"] = reasons
+    if _FANNED_OUT_FLAG in flags:
+        entry["fanned_out"] = True
+    return entry
+
+
+def stored_entries(bucket: Document | None) -> list[Document]:
+    """The entries of a head or archived bucket document, decoded."""
+    return [decode_entry(stored) for stored in (bucket or {}).get("entries", [])]
+
+
 def archive_id(key: str, bucket: int) -> str:
     """The document id of one archived (full) bucket of a timeline."""
     return f"{key}#{bucket}"
@@ -83,6 +130,7 @@ async def append(timelines: AsyncCollection[Document], key: str, entry: Document
     """Add ``entry`` to the timeline ``key``, in the bucket its sort key belongs to, once."""
     post_id = entry["post_id"]
     token = sort_token(entry)
+    stored = encode_entry(entry)
     try:
         await timelines.update_one(
             {
@@ -92,7 +140,7 @@ async def append(timelines: AsyncCollection[Document], key: str, entry: Document
                 "floor": {"$lt": token},
             },
             {
-                "$push": {"entries": entry, "post_ids": post_id},
+                "$push": {"entries": stored, "post_ids": post_id},
                 "$inc": {"count": 1},
                 "$setOnInsert": {"bucket": 0, "floor": ""},
             },
@@ -103,9 +151,10 @@ async def append(timelines: AsyncCollection[Document], key: str, entry: Document
     else:
         return
     head = await timelines.find_one({"_id": key})
-    entries: list[Document] = head.get("entries", []) if head else []
     if head is None or post_id in head.get("post_ids", []):
         return
+    raw: list[str | Document] = head.get("entries", [])
+    entries = [decode_entry(e) for e in raw]
     bucket = int(head["bucket"])
     if token <= head["floor"]:
         await _append_late(timelines, key, bucket - 1, entry, token)
@@ -113,22 +162,22 @@ async def append(timelines: AsyncCollection[Document], key: str, entry: Document
     if len(entries) < BUCKET_SIZE:
         await timelines.update_one(
             {"_id": key, "bucket": bucket, "post_ids": {"$ne": post_id}},
-            {"$push": {"entries": entry, "post_ids": post_id}, "$inc": {"count": 1}},
+            {"$push": {"entries": stored, "post_ids": post_id}, "$inc": {"count": 1}},
         )
         return
     newest = max(sort_token(e) for e in entries)
     late = token < newest
-    archived = [*entries, entry] if late else entries
+    archived = [*raw, stored] if late else raw
     with suppress(DuplicateKeyError):  # archived before a crash that left the head unchanged
         await timelines.insert_one(
             {
                 "_id": archive_id(key, bucket),
                 "floor": head["floor"],
                 "entries": archived,
-                "post_ids": [e["post_id"] for e in archived],
+                "post_ids": [e["post_id"] for e in entries] + ([post_id] if late else []),
             }
         )
-    kept = [] if late else [entry]
+    kept = [] if late else [stored]
     await timelines.update_one(
         {"_id": key, "bucket": bucket},
         {
@@ -136,7 +185,7 @@ async def append(timelines: AsyncCollection[Document], key: str, entry: Document
                 "bucket": bucket + 1,
                 "floor": newest,
                 "entries": kept,
-                "post_ids": [e["post_id"] for e in kept],
+                "post_ids": [] if late else [post_id],
                 "count": len(kept),
             }
         },
@@ -156,7 +205,7 @@ async def _append_late(
         if bucket == 0 or token > archived.get("floor", ""):
             await timelines.update_one(
                 {"_id": archive_id(key, bucket), "post_ids": {"$ne": entry["post_id"]}},
-                {"$push": {"entries": entry, "post_ids": entry["post_id"]}},
+                {"$push": {"entries": encode_entry(entry), "post_ids": entry["post_id"]}},
             )
             return
         bucket -= 1
@@ -294,15 +343,15 @@ class TimelineReader:
         head_bucket = int(head.get("bucket", 0))
         start = self._start
         if start is None or start.bucket > head_bucket:
-            self._use(head_bucket, head.get("entries", []), after=None)
+            self._use(head_bucket, stored_entries(head), after=None)
         elif start.bucket == head_bucket:
-            self._use(head_bucket, head.get("entries", []), after=start.after)
+            self._use(head_bucket, stored_entries(head), after=start.after)
         else:
             await self._load_archive(start.bucket, after=start.after)
 
     async def _load_archive(self, bucket: int, after: SortKey | None = None) -> None:
         archived = await self._timelines.find_one({"_id": archive_id(self.key, bucket)})
-        self._use(bucket, archived.get("entries", []) if archived else [], after=after)
+        self._use(bucket, stored_entries(archived), after=after)
 
     def _use(self, bucket: int, entries: list[Document], *, after: SortKey | None) -> None:
         self._bucket = bucket
