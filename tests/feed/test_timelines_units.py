@@ -6,6 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from agora.feed.readside.notification_inbox import (
+    Inbox,
+    decode_unread,
+    encode_unread,
+    stored_head_fields,
+)
 from agora.feed.readside.pages import (
     Cursor,
     InvalidCursorError,
@@ -98,6 +104,25 @@ def test_a_bucket_written_before_entries_were_strings_reads_the_same() -> None:
 
     assert stored_entries(bucket) == [older, newer]
     assert stored_entries(None) == []
+
+
+def test_an_unread_entry_reads_back_as_stored_and_older_heads_read_the_same() -> None:
+    entry = {
+        "id": "evt-1",
+        "t": datetime(2026, 12, 4, 9, 30, 1, 250000, tzinfo=UTC),
+        "k": "comment",
+        "c": "c1",
+        "p": "p1",
+        "m": None,
+    }
+    older = {**entry, "id": "evt-0"}
+
+    stored = stored_head_fields({"unread": [entry], "recent": ["evt-1"]})
+    head = {"unread": [older, *stored["unread"]], "recent": stored["recent"]}
+
+    assert isinstance(stored["unread"][0], str)
+    assert decode_unread(encode_unread(entry)) == entry
+    assert Inbox.from_document("ana", head).unread == [older, entry]
 
 
 def test_question_topics_are_its_tags_then_the_known_topics_its_text_names() -> None:

@@ -15,6 +15,11 @@ FerretDB answers only ``_id`` lookups quickly, so every document has a computed 
   open bucket is full it is copied into its sealed document and the head starts bucket n + 1, so
   a position ``(bucket, index)`` never moves and is a stable cursor.
 
+The ``unread`` entries are stored as compact JSON strings (``[id, millis, kind, community, post,
+comment]``): FerretDB rewrites the whole head on every change, and sub-documents cost it several
+times as much to decode and encode (see ``pages``). Heads written before hold sub-documents;
+both read the same.
+
 Unread counts come from the ``unread`` list (a set kept by id), never from ``$inc`` counters: a
 set changes nothing when an event is applied twice, while a counter would drift. The read side
 filters the list by what the reader may read now and caps the count at 99 ("99+"). Unread
@@ -24,8 +29,9 @@ Every notification document records the bucket it was placed in before it is pla
 redelivered event finds it and changes nothing; a delivery cut short by a crash is completed.
 """
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -39,6 +45,7 @@ Document = dict[str, Any]
 BUCKET_SIZE = 100
 UNREAD_LIMIT = 500
 SEPARATOR = "|"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def notification_key(person_id: str, local_id: str) -> str:
@@ -83,7 +90,7 @@ class Inbox:
             person_id=person_id,
             bucket=int(document.get("bucket", 0)),
             recent=list(document.get("recent", [])),
-            unread=list(document.get("unread", [])),
+            unread=[decode_unread(entry) for entry in document.get("unread", [])],
             disabled_kinds=frozenset(document.get("disabled_kinds", [])),
             muted_communities=frozenset(document.get("muted_communities", [])),
             read_up_to=as_utc(read_up_to) if read_up_to is not None else None,
@@ -104,6 +111,35 @@ def unread_entry(document: Document) -> Document:
         "p": document.get("post_id"),
         "m": document.get("comment_id"),
     }
+
+
+def encode_unread(entry: Document) -> str:
+    """An unread-list entry as stored in the head."""
+    millis = (as_utc(entry["t"]) - _EPOCH) // timedelta(milliseconds=1)
+    fields = [entry["id"], millis, entry["k"], entry.get("c"), entry.get("p"), entry.get("m")]
+    return json.dumps(fields, separators=(",", ":"))
+
+
+def decode_unread(stored: str | Document) -> Document:
+    """An unread-list entry as stored (a string, or a sub-document in heads written before)."""
+    if isinstance(stored, dict):
+        return stored
+    local_id, millis, kind, community_id, post_id, comment_id = json.loads(stored)
+    return {
+        "id": local_id,
+        "t": _EPOCH + timedelta(milliseconds=millis),
+        "k": kind,
+        "c": community_id,
+        "p": post_id,
+        "m": comment_id,
+    }
+
+
+def stored_head_fields(values: Document) -> Document:
+    """Head fields as they are stored (the unread list encoded)."""
+    if "unread" in values:
+        values = {**values, "unread": [encode_unread(entry) for entry in values["unread"]]}
+    return values
 
 
 class InboxStore:
@@ -196,7 +232,7 @@ class InboxStore:
         await self._save_head(inbox, "recent", "bucket")
 
     async def _save_head(self, inbox: Inbox, *fields: str) -> None:
-        values = {name: getattr(inbox, name) for name in fields}
+        values = stored_head_fields({name: getattr(inbox, name) for name in fields})
         await self.inboxes.update_one({"_id": inbox.person_id}, {"$set": values}, upsert=True)
 
 

@@ -75,6 +75,7 @@ from agora.feed.readside.notification_inbox import (
     notification_key,
     reaction_group_id,
     reaction_pointer_key,
+    stored_head_fields,
     unread_entry,
 )
 from agora.feed.readside.notification_queries import NotificationQueries
@@ -220,7 +221,8 @@ async def _apply_inbox_event(
         case CommunityUnmuted(community_id=community_id):
             update = {"$pull": {"muted_communities": community_id}}
         case NotificationsRead(notification_ids=ids, up_to=up_to):
-            update = {"$set": _read_marks(await store.inbox(person_id), ids, up_to)}
+            marks = _read_marks(await store.inbox(person_id), ids, up_to)
+            update = {"$set": stored_head_fields(marks)}
         case _:
             return
     await apply_once(store.inboxes, document_id=person_id, envelope=envelope, update=update)
