@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from agora.localinfra import postgresql
 from agora.localinfra.components import endpoints, kafka_server_properties, programs
 from agora.localinfra.errors import InfraError
 from agora.localinfra.install import (
@@ -244,3 +245,14 @@ def test_missing_postgresql_binaries_are_reported_in_one_line(
 
     with pytest.raises(InfraError, match="has no initdb, postgres, pg_isready"):
         programs(profile, RunLayout(tmp_path / "test"), INSTALLATION)
+
+
+def test_absent_postgresql_server_names_the_package_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AGORA_POSTGRESQL_BIN_DIR", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(postgresql, "_DEBIAN_BIN_DIRS", tmp_path / "absent")
+
+    with pytest.raises(InfraError, match=r"not found.*apt-get install -y postgresql-15"):
+        postgresql.find_server()
