@@ -83,7 +83,10 @@ async def run(
 ) -> BenchResults:
     """Every measurement, one after the other, on the same broker and database."""
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(endpoints.mongo_url)
-    meter = CpuMeter({"kafka": endpoints.kafka_bootstrap, "ferretdb": endpoints.mongo_url})
+    servers = {"kafka": endpoints.kafka_bootstrap, "ferretdb": endpoints.mongo_url}
+    if endpoints.storage_address is not None:
+        servers["postgresql"] = endpoints.storage_address
+    meter = CpuMeter(servers)
     try:
         database = client[names.database]
         server = await database_version(client)

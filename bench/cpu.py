@@ -59,13 +59,25 @@ class CpuMeter:
             self.phases[name] = usage
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """User plus system CPU seconds of a process and its reaped children, from /proc."""
+def _stat_fields(pid: int) -> list[str] | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU seconds of a process, its live children (PostgreSQL serves each
+    connection in a child) and its reaped children, from /proc."""
+    fields = _stat_fields(pid)
+    if fields is None:
+        return None
     ticks = sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    for process in Path("/proc").iterdir():
+        if process.name.isdigit() and process.name != str(pid):
+            child = _stat_fields(int(process.name))
+            if child is not None and child[1] == str(pid):  # fields after ")": state, ppid
+                ticks += sum(int(value) for value in child[11:15])
     return ticks / os.sysconf("SC_CLK_TCK")
 
 

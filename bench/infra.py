@@ -15,6 +15,7 @@ from pymongo import AsyncMongoClient
 from agora.eventsourcing.topics import dead_letter_topic_name
 from agora.localinfra import LocalStack
 from agora.localinfra.paths import file_lock
+from agora.localinfra.profiles import POSTGRESQL
 
 KAFKA_VARIABLE = "AGORA_BENCH_KAFKA_BOOTSTRAP"
 MONGO_VARIABLE = "AGORA_BENCH_MONGO_URL"
@@ -30,6 +31,8 @@ class BenchEndpoints:
     kafka_bootstrap: str
     mongo_url: str
     origin: str
+    storage_address: str | None = None
+    """Where the database FerretDB stores into listens (PostgreSQL), when it is a server."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,13 @@ def bench_endpoints() -> Iterator[BenchEndpoints]:
             origin = f"local {STACK_PROFILE} stack, " + (
                 "already running (reused)" if was_running else "started by the benchmark"
             )
-            yield BenchEndpoints(endpoints.kafka_bootstrap, endpoints.mongo_url, origin)
+            origin += f", FerretDB on {stack.profile.ferretdb_backend}"
+            storage = (
+                f"127.0.0.1:{stack.profile.postgresql_port}"
+                if stack.profile.ferretdb_backend == POSTGRESQL
+                else None
+            )
+            yield BenchEndpoints(endpoints.kafka_bootstrap, endpoints.mongo_url, origin, storage)
     finally:
         if not was_running:  # our lease is gone by now: only other users keep it running
             _stop_unless_in_use(stack)

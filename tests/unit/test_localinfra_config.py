@@ -1,11 +1,13 @@
 """The generated supervisord and Kafka configuration of the test profile."""
 
 import configparser
+import os
 import shlex
 from pathlib import Path
 
 import pytest
 
+from agora.localinfra import postgresql
 from agora.localinfra.components import endpoints, kafka_server_properties, programs
 from agora.localinfra.errors import InfraError
 from agora.localinfra.install import (
@@ -84,10 +86,11 @@ def test_profiles_never_share_a_port() -> None:
             profile.elasticsearch_http_port,
             profile.mongo_port,
             profile.ferretdb_debug_port,
+            profile.postgresql_port,
         }
         for profile in (load_profile(name, environ={}) for name in PROFILE_NAMES)
     ]
-    assert all(len(each) == 5 for each in ports)
+    assert all(len(each) == 6 for each in ports)
     assert not ports[0] & ports[1]
 
 
@@ -177,3 +180,79 @@ def test_stacks_on_other_elasticsearch_ports_get_their_own_cluster_name() -> Non
     assert default.cluster_name == "agora-test"
     assert moved.cluster_name == "agora-test-9270"
     assert load_profile("dev", environ={}).cluster_name != default.cluster_name
+
+
+def test_the_sqlite_backend_is_the_default_and_runs_no_postgresql(tmp_path: Path) -> None:
+    config = _supervisord(RunLayout(tmp_path / "test"))
+
+    assert load_profile("test", environ={}).ferretdb_backend == "sqlite"
+    assert "program:postgresql" not in config
+    assert "--handler=sqlite" in shlex.split(config["program:ferretdb"]["command"])
+
+
+def test_an_unknown_ferretdb_backend_is_refused_in_one_line() -> None:
+    with pytest.raises(InfraError, match="AGORA_FERRETDB_BACKEND='mysql': choose one of"):
+        load_profile("test", environ={"AGORA_FERRETDB_BACKEND": "mysql"})
+
+
+def _postgresql_bin_dir(tmp_path: Path) -> Path:
+    bin_dir = tmp_path / "pgbin"
+    bin_dir.mkdir()
+    for tool in ("initdb", "postgres", "pg_isready"):
+        (bin_dir / tool).write_text("#!/bin/sh\n")
+        (bin_dir / tool).chmod(0o755)
+    return bin_dir
+
+
+def test_the_postgresql_backend_runs_postgresql_on_loopback_before_ferretdb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = _postgresql_bin_dir(tmp_path)
+    monkeypatch.setenv("AGORA_POSTGRESQL_BIN_DIR", str(bin_dir))
+    monkeypatch.setenv("AGORA_POSTGRESQL_OS_USER", "root" if os.geteuid() == 0 else "")
+    environ = {"AGORA_FERRETDB_BACKEND": "postgresql", "AGORA_TEST_POSTGRESQL_PORT": "55999"}
+    profile = load_profile("test", environ=environ)
+    layout = RunLayout(tmp_path / "test")
+    config = configparser.RawConfigParser()
+    config.read_string(render_config(layout, "agora-test", programs(profile, layout, INSTALLATION)))
+
+    postgresql = config["program:postgresql"]
+    command = shlex.split(postgresql["command"])
+    assert command[:3] == [str(bin_dir / "postgres"), "-D", str(layout.data("postgresql"))]
+    settings = dict(value.split("=", 1) for value in command[4::2])
+    assert settings["listen_addresses"] == "127.0.0.1"
+    assert settings["port"] == "55999"
+    assert settings["unix_socket_directories"] == str(layout.root / "postgresql-socket")
+    # A crash of any process must lose no acknowledged write.
+    assert settings["synchronous_commit"] == "on"
+    assert settings["fsync"] == "on"
+    assert postgresql["stopsignal"] == "INT"
+    assert int(postgresql["priority"]) < int(config["program:ferretdb"]["priority"])
+    ferretdb = shlex.split(config["program:ferretdb"]["command"])
+    assert "--handler=postgresql" in ferretdb
+    assert (
+        "--postgresql-url=postgres://ferretdb@127.0.0.1:55999/ferretdb?pool_max_conns=200"
+        in ferretdb
+    )
+    assert int(settings["max_connections"]) > 200
+
+
+def test_missing_postgresql_binaries_are_reported_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGORA_POSTGRESQL_BIN_DIR", str(tmp_path))
+    profile = load_profile("test", environ={"AGORA_FERRETDB_BACKEND": "postgresql"})
+
+    with pytest.raises(InfraError, match="has no initdb, postgres, pg_isready"):
+        programs(profile, RunLayout(tmp_path / "test"), INSTALLATION)
+
+
+def test_absent_postgresql_server_names_the_package_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AGORA_POSTGRESQL_BIN_DIR", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(postgresql, "_DEBIAN_BIN_DIRS", tmp_path / "absent")
+
+    with pytest.raises(InfraError, match=r"not found.*apt-get install -y postgresql-15"):
+        postgresql.find_server()

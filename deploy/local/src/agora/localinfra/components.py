@@ -1,4 +1,4 @@
-"""Kafka, Elasticsearch and FerretDB: their configuration files, commands and readiness probes."""
+"""Kafka, Elasticsearch, FerretDB (and PostgreSQL under it): configuration, commands, probes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,16 @@ from agora.localinfra.endpoints import InfraEndpoints
 from agora.localinfra.errors import InfraError
 from agora.localinfra.install import Installation
 from agora.localinfra.paths import RunLayout, write_if_changed
-from agora.localinfra.profiles import Profile
+from agora.localinfra.postgresql import (
+    POSTGRESQL,
+    PostgresqlServer,
+    ferretdb_url,
+    find_server,
+    postgresql_problem,
+    prepare_cluster,
+    server_command,
+)
+from agora.localinfra.profiles import SQLITE, Profile
 from agora.localinfra.readiness import elasticsearch_problem, kafka_problem, mongo_problem
 from agora.localinfra.supervisor import Program
 from agora.localinfra.tools import run_logged
@@ -19,6 +28,11 @@ from agora.localinfra.tools import run_logged
 _KAFKA_CLUSTER_ID = re.compile(r"[A-Za-z0-9_-]{22}\Z")
 KAFKA, ELASTICSEARCH, FERRETDB = "kafka", "elasticsearch", "ferretdb"
 COMPONENT_NAMES = (KAFKA, ELASTICSEARCH, FERRETDB)
+
+
+def postgresql_server(profile: Profile) -> PostgresqlServer | None:
+    """Return the PostgreSQL server a profile's FerretDB needs, or None on the SQLite backend."""
+    return None if profile.ferretdb_backend == SQLITE else find_server()
 
 
 @dataclass(frozen=True)
@@ -114,8 +128,12 @@ def kafka_cluster_id(layout: RunLayout) -> str | None:
 
 
 def prepare(profile: Profile, layout: RunLayout, installation: Installation) -> None:
-    """Write the components' configuration files and format Kafka's storage once."""
+    """Write the components' configuration files, format Kafka's storage and create the
+    PostgreSQL cluster once."""
+    database = postgresql_server(profile)
     layout.ensure(list(COMPONENT_NAMES))
+    if database is not None:
+        prepare_cluster(database, layout)
     server, log4j = _kafka_files(layout)
     write_if_changed(server, kafka_server_properties(profile, layout))
     write_if_changed(log4j, KAFKA_LOG4J_PROPERTIES)
@@ -147,11 +165,39 @@ def prepare(profile: Profile, layout: RunLayout, installation: Installation) -> 
         )
 
 
+def _ferretdb_storage(profile: Profile, layout: RunLayout) -> list[str]:
+    if profile.ferretdb_backend == SQLITE:
+        return ["--handler=sqlite", f"--sqlite-url=file:{layout.data(FERRETDB)}/?{SQLITE_PRAGMAS}"]
+    return ["--handler=postgresql", f"--postgresql-url={ferretdb_url(profile)}"]
+
+
+def _postgresql_programs(profile: Profile, layout: RunLayout) -> list[Program]:
+    server = postgresql_server(profile)
+    if server is None:
+        return []
+    return [
+        Program(
+            name=POSTGRESQL,
+            command=server_command(server, profile, layout),
+            log_file=layout.log(POSTGRESQL),
+            directory=layout.root,
+            # Started before and stopped after FerretDB (supervisord stops in reverse order).
+            priority=5,
+            # SIGINT is PostgreSQL's fast shutdown: it ends FerretDB's pooled sessions instead
+            # of waiting for them to disconnect, as SIGTERM's smart shutdown would.
+            stopsignal="INT",
+            stopwaitsecs=60,
+            user=server.os_user,
+        )
+    ]
+
+
 def programs(profile: Profile, layout: RunLayout, installation: Installation) -> list[Program]:
-    """Return the supervisord programs of Kafka, Elasticsearch and FerretDB for a profile."""
+    """Return the supervisord programs of Kafka, Elasticsearch, FerretDB (and PostgreSQL)."""
     server, _log4j = _kafka_files(layout)
     ferretdb_data = layout.data(FERRETDB)
     return [
+        *_postgresql_programs(profile, layout),
         Program(
             name=KAFKA,
             command=_kafka_java(
@@ -185,8 +231,7 @@ def programs(profile: Profile, layout: RunLayout, installation: Installation) ->
             name=FERRETDB,
             command=[
                 str(installation.ferretdb),
-                "--handler=sqlite",
-                f"--sqlite-url=file:{ferretdb_data}/?{SQLITE_PRAGMAS}",
+                *_ferretdb_storage(profile, layout),
                 f"--listen-addr=127.0.0.1:{profile.mongo_port}",
                 f"--state-dir={ferretdb_data}",
                 "--telemetry=disable",
@@ -200,8 +245,21 @@ def programs(profile: Profile, layout: RunLayout, installation: Installation) ->
 
 
 def probes(profile: Profile, layout: RunLayout) -> list[Probe]:
-    """Return the readiness probes of Kafka, Elasticsearch and FerretDB for a profile."""
+    """Return the readiness probes of Kafka, Elasticsearch, PostgreSQL and FerretDB, in the
+    order they are waited for."""
     urls = endpoints(profile)
+    server = postgresql_server(profile)
+    database = (
+        []
+        if server is None
+        else [
+            Probe(
+                POSTGRESQL,
+                f"127.0.0.1:{profile.postgresql_port}",
+                lambda: postgresql_problem(server, profile),
+            )
+        ]
+    )
     return [
         Probe(
             KAFKA,
@@ -213,5 +271,6 @@ def probes(profile: Profile, layout: RunLayout) -> list[Probe]:
             urls.elasticsearch_url,
             lambda: elasticsearch_problem(urls.elasticsearch_url, profile.cluster_name),
         ),
+        *database,
         Probe(FERRETDB, urls.mongo_url, lambda: mongo_problem(urls.mongo_url)),
     ]

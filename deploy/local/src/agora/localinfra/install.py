@@ -118,7 +118,7 @@ class SourcePatch:
     count: int = 1
 
 
-FERRETDB_PATCHES = (
+FERRETDB_PATCHES: tuple[SourcePatch, ...] = (
     # Upstream filters by `sjson->'$._id'` but indexes `sjson->"_id"`; SQLite uses an
     # expression index only for the identical expression, so every `_id` lookup, update and
     # delete scanned the table (a missing _id among 5,000 documents: 13.8 ms, now under 1 ms).
@@ -155,7 +155,50 @@ FERRETDB_PATCHES = (
         ),
     ),
 )
-FERRETDB_PATCH_LEVEL = "agora-2"
+FERRETDB_PATCHES += (
+    # Upstream defers closing each statement's query iterator until the whole `update` command
+    # returns, so a command of n statements holds n pooled backend connections (plus one for
+    # each statement's write). Once n reaches the pool size (PostgreSQL: 50, SQLite: 100) the
+    # command waits for a connection that only it can release, and every later command waits
+    # behind it: the "hang" of the PostgreSQL backend, and the SQLite hang at 100 statements.
+    # Closing the iterator after its statement keeps one query connection per command.
+    SourcePatch(
+        file="internal/handler/msg_update.go",
+        upstream='result, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n',
+        patched=(
+            'result, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n'
+            "\n"
+            "\t\t// Agora's build: release this statement's connection now, not at return.\n"
+            "\t\tcloser.Close()\n"
+            "\n"
+        ),
+    ),
+    # The PostgreSQL backend pushes equality down as `_jsonb->$1 @> $2`, which no B-tree index
+    # serves (neither the operator nor the parameterised key match the index expression), so an
+    # `_id` lookup scanned the whole table. A string or ObjectId `_id` (never an array) now
+    # compares the unique index's own expression with `=`.
+    SourcePatch(
+        file="internal/backends/postgresql/query.go",
+        upstream=(
+            "\t// Select if value under the key is equal to provided value.\n"
+            "\tsql := `%[1]s%[2]s%[3]s @> %[4]s`\n"
+        ),
+        patched=(
+            "\t// Select if value under the key is equal to provided value.\n"
+            "\tsql := `%[1]s%[2]s%[3]s @> %[4]s`\n"
+            "\n"
+            "\t// Agora's build: an _id equality uses the unique _id index.\n"
+            '\tif k == "_id" && operator == "->" {\n'
+            "\t\tswitch v.(type) {\n"
+            "\t\tcase string, types.ObjectID:\n"
+            "\t\t\tid := string(must.NotFail(sjson.MarshalSingleValue(v)))\n"
+            '\t\t\treturn metadata.IDColumn + " = " + p.Next(), []any{id}\n'
+            "\t\t}\n"
+            "\t}\n"
+        ),
+    ),
+)
+FERRETDB_PATCH_LEVEL = "agora-3"
 """Names the patch set; part of the install stamp, so a changed patch set rebuilds the binary."""
 
 

@@ -11,7 +11,11 @@ from agora.localinfra.errors import InfraError
 
 @dataclass(frozen=True)
 class Profile:
-    """Ports of one stack; AGORA_<PROFILE>_<FIELD> environment variables override them."""
+    """Ports of one stack; AGORA_<PROFILE>_<FIELD> environment variables override them.
+
+    ``ferretdb_backend`` comes from AGORA_FERRETDB_BACKEND (``sqlite``, the default, or
+    ``postgresql``); ``postgresql_port`` is used only by the ``postgresql`` backend.
+    """
 
     name: str
     kafka_port: int
@@ -19,7 +23,9 @@ class Profile:
     elasticsearch_base_port: int
     mongo_port: int
     ferretdb_debug_port: int
+    postgresql_port: int
     run_services: bool
+    ferretdb_backend: str = "sqlite"
 
     @property
     def cluster_name(self) -> str:
@@ -43,10 +49,24 @@ class Profile:
 _MAX_ELASTICSEARCH_HTTP_PORT = 9299
 
 _PROFILES = {
-    "dev": Profile("dev", 9092, 9093, 9200, 27017, 27088, run_services=True),
-    "test": Profile("test", 19092, 19093, 9250, 27117, 27188, run_services=False),
+    "dev": Profile("dev", 9092, 9093, 9200, 27017, 27088, 54320, run_services=True),
+    "test": Profile("test", 19092, 19093, 9250, 27117, 27188, 54321, run_services=False),
 }
 PROFILE_NAMES = tuple(_PROFILES)
+
+BACKEND_VARIABLE = "AGORA_FERRETDB_BACKEND"
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+FERRETDB_BACKENDS = (SQLITE, POSTGRESQL)
+
+
+def _ferretdb_backend(env: Mapping[str, str]) -> str:
+    backend = env.get(BACKEND_VARIABLE, SQLITE).strip().lower() or SQLITE
+    if backend not in FERRETDB_BACKENDS:
+        raise InfraError(
+            f"{BACKEND_VARIABLE}={env[BACKEND_VARIABLE]!r}: choose one of "
+            f"{', '.join(FERRETDB_BACKENDS)}"
+        )
+    return backend
 
 
 def load_profile(name: str, environ: Mapping[str, str] | None = None) -> Profile:
@@ -72,7 +92,9 @@ def load_profile(name: str, environ: Mapping[str, str] | None = None) -> Profile
         elasticsearch_base_port=port("elasticsearch_base_port"),
         mongo_port=port("mongo_port"),
         ferretdb_debug_port=port("ferretdb_debug_port"),
+        postgresql_port=port("postgresql_port"),
         run_services=base.run_services,
+        ferretdb_backend=_ferretdb_backend(env),
     )
     if profile.elasticsearch_http_port > _MAX_ELASTICSEARCH_HTTP_PORT:
         raise InfraError(

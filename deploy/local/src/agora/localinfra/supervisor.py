@@ -32,6 +32,9 @@ class Program:
     priority: int = 10
     startsecs: int = 3
     stopwaitsecs: int = 30
+    stopsignal: str = "TERM"
+    user: str | None = None
+    """Run as this account (supervisord must run as root); None keeps supervisord's own."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ def render_config(layout: RunLayout, identifier: str, programs: Sequence[Program
             f"priority={program.priority}",
             f"startsecs={program.startsecs}",
             "startretries=1",
-            "stopsignal=TERM",
+            f"stopsignal={program.stopsignal}",
             f"stopwaitsecs={program.stopwaitsecs}",
             "stopasgroup=true",
             "killasgroup=true",
@@ -88,6 +91,8 @@ def render_config(layout: RunLayout, identifier: str, programs: Sequence[Program
             "stdout_logfile_maxbytes=50MB",
             "stdout_logfile_backups=2",
         ]
+        if program.user is not None:
+            lines.append(f"user={program.user}")
         if program.environment:
             lines.append(f"environment={_environment(program.environment)}")
         sections.append("\n".join(lines) + "\n")

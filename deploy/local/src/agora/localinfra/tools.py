@@ -37,14 +37,32 @@ def find_tool(tool: str) -> Path:
     raise InfraError(f"{tool} not found: {_INSTALL_HINTS[tool]}")
 
 
-def run_logged(command: list[str], *, log_file: Path, what: str, cwd: Path | None = None) -> str:
-    """Run a command with stderr appended to log_file; return its stdout or raise with the tail."""
+def run_logged(
+    command: list[str],
+    *,
+    log_file: Path,
+    what: str,
+    cwd: Path | None = None,
+    user: str | None = None,
+    stdin_text: str | None = None,
+) -> str:
+    """Run a command with stderr appended to log_file; return its stdout or raise with the tail.
+
+    ``user`` runs it as that account (the caller must be root); ``stdin_text`` is its input.
+    """
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("a", encoding="utf-8") as log:
         log.write(f"$ {' '.join(command)}\n")
         log.flush()
         result = subprocess.run(
-            command, cwd=cwd, stdout=subprocess.PIPE, stderr=log, text=True, check=False
+            command,
+            cwd=cwd,
+            input=stdin_text,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            check=False,
+            user=user,
         )
         log.write(result.stdout)
     if result.returncode != 0:

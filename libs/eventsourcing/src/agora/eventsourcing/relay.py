@@ -36,10 +36,11 @@ from agora.eventsourcing.tracing import (
 logger = logging.getLogger(__name__)
 
 MARK_CHUNK = 50
+"""Upstream FerretDB 1.24 holds one pooled connection per statement of an ``update`` command
+until the command ends, and hangs for good once a command has as many statements as its pool
+(SQLite 100, PostgreSQL 50). Agora's build releases each statement's connection at once; marks
+stay in bulks below the SQLite pool for an unpatched server."""
 PUBLISHED_MEMORY = 100_000
-"""FerretDB 1.24 (SQLite) holds one pooled connection per statement of an ``update`` command
-until the command ends, and hangs for good once a command has 100 statements (its pool size),
-so marks are sent in bulks well below that."""
 
 PUBLISHED_EVENTS = Counter(
     "agora_outbox_published_events_total", "Events the relay published to Kafka", ["topic"]
