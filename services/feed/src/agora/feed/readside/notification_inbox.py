@@ -31,21 +31,20 @@ redelivered event finds it and changes nothing; a delivery cut short by a crash 
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from agora.eventsourcing import ReadModel
-from agora.eventsourcing.times import as_utc
+from agora.eventsourcing.times import as_utc, epoch_millis, from_epoch_millis
 from agora.feed.readmodel import collection
 
 Document = dict[str, Any]
 BUCKET_SIZE = 100
 UNREAD_LIMIT = 500
 SEPARATOR = "|"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def notification_key(person_id: str, local_id: str) -> str:
@@ -115,8 +114,14 @@ def unread_entry(document: Document) -> Document:
 
 def encode_unread(entry: Document) -> str:
     """An unread-list entry as stored in the head."""
-    millis = (as_utc(entry["t"]) - _EPOCH) // timedelta(milliseconds=1)
-    fields = [entry["id"], millis, entry["k"], entry.get("c"), entry.get("p"), entry.get("m")]
+    fields = [
+        entry["id"],
+        epoch_millis(entry["t"]),
+        entry["k"],
+        entry.get("c"),
+        entry.get("p"),
+        entry.get("m"),
+    ]
     return json.dumps(fields, separators=(",", ":"))
 
 
@@ -127,7 +132,7 @@ def decode_unread(stored: str | Document) -> Document:
     local_id, millis, kind, community_id, post_id, comment_id = json.loads(stored)
     return {
         "id": local_id,
-        "t": _EPOCH + timedelta(milliseconds=millis),
+        "t": from_epoch_millis(millis),
         "k": kind,
         "c": community_id,
         "p": post_id,

@@ -41,13 +41,13 @@ import binascii
 import json
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from agora.eventsourcing.times import as_utc
+from agora.eventsourcing.times import epoch_millis, from_epoch_millis
 
 Document = dict[str, Any]
 SortKey = tuple[int, str]
@@ -57,7 +57,6 @@ BUCKET_SIZE = 100
 CURSOR_VERSION = 1
 MAX_CURSOR_LENGTH = 8192
 MAX_CURSOR_SOURCES = 200
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class InvalidCursorError(ValueError):
@@ -89,7 +88,7 @@ def decode_entry(stored: str | Document) -> Document:
     at, post_id, community_id, flags = json.loads(stored)
     entry: Document = {
         "post_id": post_id,
-        "at": _EPOCH + timedelta(milliseconds=at),
+        "at": from_epoch_millis(at),
         "community_id": community_id,
     }
     reasons = [_FLAG_REASONS[flag] for flag in flags if flag in _FLAG_REASONS]
@@ -112,7 +111,7 @@ def archive_id(key: str, bucket: int) -> str:
 
 def millis(moment: datetime) -> int:
     """Milliseconds since the epoch (MongoDB keeps dates to the millisecond)."""
-    return (as_utc(moment) - _EPOCH) // timedelta(milliseconds=1)
+    return epoch_millis(moment)
 
 
 def entry_key(entry: Document) -> SortKey:
