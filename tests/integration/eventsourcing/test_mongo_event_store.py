@@ -3,16 +3,19 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
-from agora.eventsourcing import AggregateRepository, MongoEventStore
+from agora.eventsourcing import AggregateRepository, ConcurrencyError, MongoEventStore
 from agora.eventsourcing.lease import MongoLease
 from agora.eventsourcing.mongo_store import (
     COMMANDS_COLLECTION,
     COMMITS_COLLECTION,
     HEADS_COLLECTION,
+    HINT_INTERVAL,
 )
 from agora.eventsourcing.snapshots import SNAPSHOTS_COLLECTION, MongoSnapshotStore
+from agora.localinfra import InfraEndpoints
 from tests.support.event_store_contract import EventStoreContract, new_stream
 from tests.support.tally import (
     Tally,
@@ -118,6 +121,81 @@ async def test_a_stale_or_lost_head_hint_only_costs_lookups(
         stream_id=stream, expected_version=4, events=[TallyIncremented(by=1)]
     )
     assert result.last_version == 5
+
+
+class CommandLog(monitoring.CommandListener):
+    """The names of the database commands a client sends."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.names.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def test_an_append_from_a_remembered_head_is_one_insert(
+    infra_endpoints: InfraEndpoints, database: AsyncDatabase[dict[str, Any]]
+) -> None:
+    log = CommandLog()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        infra_endpoints.mongo_url, event_listeners=[log]
+    )
+    try:
+        store = MongoEventStore(database=client[database.name], source="/agora/test")
+        stream = new_stream()
+        await store.append(stream_id=stream, expected_version=0, events=[TallyOpened(title="t")])
+        for version in range(1, HINT_INTERVAL - 1):
+            log.names.clear()
+            await store.append(
+                stream_id=stream, expected_version=version, events=[TallyIncremented(by=1)]
+            )
+            assert log.names == ["insert"]
+        assert await database[HEADS_COLLECTION].count_documents({}) == 0
+        log.names.clear()
+        await store.append(stream_id=stream, expected_version=None, events=[TallyIncremented(by=1)])
+        assert log.names[0] == "insert"  # crossing the interval raises the stored hint too
+        assert await database[HEADS_COLLECTION].find_one({"_id": stream}) == {
+            "_id": stream,
+            "version": HINT_INTERVAL,
+            "commit_id": f"{stream}@{HINT_INTERVAL}",
+        }
+    finally:
+        await client.close()
+
+
+async def test_processes_remembering_stale_heads_still_append_in_order(
+    database: AsyncDatabase[dict[str, Any]],
+) -> None:
+    first = MongoEventStore(database=database, source="/agora/test")
+    second = MongoEventStore(database=database, source="/agora/test")
+    stream = new_stream()
+    await first.append(stream_id=stream, expected_version=0, events=[TallyOpened(title="t")])
+    await second.append(stream_id=stream, expected_version=1, events=[TallyIncremented(by=1)])
+
+    with pytest.raises(ConcurrencyError) as raised:  # ``first`` still remembers version 1
+        await first.append(stream_id=stream, expected_version=1, events=[TallyIncremented(by=2)])
+    assert raised.value.actual_version == 2
+
+    await second.append(stream_id=stream, expected_version=2, events=[TallyIncremented(by=3)])
+    landed = await first.append(  # remembers 2 now; the store holds 3
+        stream_id=stream, expected_version=None, events=[TallyIncremented(by=4)]
+    )
+    assert landed.last_version == 4
+    commits = await database[COMMITS_COLLECTION].find({"stream_id": stream}).to_list()
+    chain = {c["_id"]: c["previous_commit"] for c in commits}
+    assert chain == {
+        f"{stream}@1": None,
+        f"{stream}@2": f"{stream}@1",
+        f"{stream}@3": f"{stream}@2",
+        f"{stream}@4": f"{stream}@3",
+    }
+    assert [e.payload(registry).by for e in (await second.load(stream))[1:]] == [1, 3, 4]  # type: ignore[attr-defined]
 
 
 async def test_loading_from_inside_a_batch_returns_the_rest_of_it(store: MongoEventStore) -> None:

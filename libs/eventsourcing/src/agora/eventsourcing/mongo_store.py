@@ -8,15 +8,20 @@ SQLite backend pushes nothing else down to SQL):
 - Its ``_id`` is ``<stream id>@<first version>``. Every writer starts its commit right after
   the head it found, so of two concurrent writers exactly one insert succeeds, and the commits
   of a stream form a chain: the commit after one ending at version v has ``_id`` ``stream@v+1``.
-- The head is found by following that chain from a hint (``stream_heads``, the highest
-  version known to be stored, raised after each append); a stale hint only costs lookups.
+- The head is found by following that chain from the best lower bound at hand: this process's
+  memory of the streams it has seen, else a hint (``stream_heads``, raised every
+  ``HINT_INTERVAL`` versions so a cold lookup walks at most that many commits). A stale
+  lower bound only costs lookups; an append from a remembered head skips the lookups entirely,
+  because the insert of ``stream@head+1`` itself fails when another process got there first.
+  (So a database restored to an older state under a running process needs that process
+  restarted, as any cache would.)
 - A command's idempotency key is unique across commits (``command_key``); a marker document
   keyed by it makes the retry check one lookup.
 """
 
 import asyncio
 import contextlib
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +45,11 @@ COMMANDS_COLLECTION = "event_commands"
 MAX_EVENTS_PER_APPEND = 100
 _ANY_VERSION_ATTEMPTS = 5
 RECENT_COMMITS = 10_000
+REMEMBERED_HEADS = 100_000
+HINT_INTERVAL = 8
+"""The stored head hint is raised when an append crosses a multiple of this many versions:
+each hint write is a database update (about as costly as the commit's insert on FerretDB), and
+a cold lookup walks at most this many commits past the hint."""
 
 
 def commit_id(stream_id: str, first_version: int) -> str:
@@ -63,6 +73,9 @@ class MongoEventStore:
         self.appended = asyncio.Event()
         """Set after every successful append so an in-process relay can publish at once."""
         self.recent_commits: deque[Document] = deque(maxlen=RECENT_COMMITS)
+        self._known_heads: OrderedDict[str, tuple[int, str | None]] = OrderedDict()
+        """Version and last commit of streams this process read or appended: a lower bound of
+        each stream's head (versions only grow), most recently used last."""
         """Commits this process appended, for the relay's fast path; anything that falls off
         the end is found by the relay's periodic catch-up scan."""
 
@@ -95,20 +108,20 @@ class MongoEventStore:
         command_fingerprint: str | None = None,
     ) -> AppendResult:
         """Append one batch atomically; see ``EventStore.append``."""
-        if not is_valid_stream_id(stream_id):
-            raise ValueError(f"invalid stream id {stream_id!r}")
-        if not events:
-            raise ValueError("an append needs at least one event")
-        if len(events) > MAX_EVENTS_PER_APPEND:
-            raise ValueError(f"an append takes at most {MAX_EVENTS_PER_APPEND} events")
+        _check_append(stream_id, events)
         key = None if command_id is None else command_key(actor=actor, command_id=command_id)
         if key is not None and command_id is not None:
             original = await self._original_by_marker(key, command_id, command_fingerprint)
             if original is not None:
                 return original
         attempts = _ANY_VERSION_ATTEMPTS if expected_version is None else 1
+        known = self._known_heads.get(stream_id)
         for attempt in range(1, attempts + 1):
-            head, previous = await self._head(stream_id)
+            if known is not None and expected_version in (None, known[0]):
+                head, previous = known  # the insert below checks it: no lookup
+            else:
+                head, previous = await self._head(stream_id)
+            known = None  # after a collision, look the head up
             if expected_version is not None and head != expected_version:
                 raise ConcurrencyError(
                     stream_id=stream_id, expected_version=expected_version, actual_version=head
@@ -152,7 +165,7 @@ class MongoEventStore:
                         actual_version=await self.stream_version(stream_id),
                     ) from None
                 continue
-            await self._remember(stream_id, last_version, key, document_id)
+            await self._remember(stream_id, head, last_version, key, document_id)
             self.recent_commits.append(document)
             self.appended.set()
             return AppendResult(stream_id=stream_id, events=tuple(envelopes), deduplicated=False)
@@ -191,16 +204,30 @@ class MongoEventStore:
 
     async def _head(self, stream_id: str) -> tuple[int, str | None]:
         """The stream's version and the ``_id`` of its last commit (``None`` when unknown)."""
-        hint = await self._heads.find_one({"_id": stream_id})
-        version = 0 if hint is None else int(hint["version"])
-        last: str | None = None if hint is None else hint.get("commit_id")
+        known = self._known_heads.get(stream_id)
+        if known is not None:
+            version, last = known
+        else:
+            hint = await self._heads.find_one({"_id": stream_id})
+            version = 0 if hint is None else int(hint["version"])
+            last = None if hint is None else hint.get("commit_id")
         while True:
             following = await self._commits.find_one(
                 {"_id": commit_id(stream_id, version + 1)}, projection={"last_version": True}
             )
             if following is None:
+                self._know_head(stream_id, version, last)
                 return version, last
             version, last = int(following["last_version"]), str(following["_id"])
+
+    def _know_head(self, stream_id: str, version: int, last_commit: str | None) -> None:
+        """Remember a head just read or written (never lower than one remembered)."""
+        known = self._known_heads.get(stream_id)
+        if known is None or known[0] <= version:
+            self._known_heads[stream_id] = (version, last_commit)
+        self._known_heads.move_to_end(stream_id)
+        if len(self._known_heads) > REMEMBERED_HEADS:
+            self._known_heads.popitem(last=False)
 
     async def _chain(self, stream_id: str, after_version: int) -> list[Document]:
         """The commits after the boundary ``after_version``, following the chain."""
@@ -209,6 +236,10 @@ class MongoEventStore:
         while True:
             commit = await self._commits.find_one({"_id": commit_id(stream_id, version + 1)})
             if commit is None:
+                if commits:
+                    self._know_head(stream_id, version, str(commits[-1]["_id"]))
+                elif version == 0:
+                    self._know_head(stream_id, 0, None)
                 return commits
             commits.append(commit)
             version = int(commit["last_version"])
@@ -220,20 +251,27 @@ class MongoEventStore:
         return found is not None
 
     async def _remember(
-        self, stream_id: str, last_version: int, key: str | None, document_id: str
+        self, stream_id: str, head: int, last_version: int, key: str | None, document_id: str
     ) -> None:
-        """Raise the head hint and mark the command; losing either to a crash is safe."""
-        hint = {"version": last_version, "commit_id": document_id}
+        """Remember the new head, raise the stored hint when the append crossed a multiple of
+        ``HINT_INTERVAL``, and mark the command; losing the hint or the marker to a crash is
+        safe."""
+        self._know_head(stream_id, last_version, document_id)
+        if head // HINT_INTERVAL != last_version // HINT_INTERVAL:
+            await self._raise_hint(stream_id, last_version, document_id)
+        if key is not None:
+            with contextlib.suppress(DuplicateKeyError):
+                await self._commands.insert_one({"_id": key, "commit_id": document_id})
+
+    async def _raise_hint(self, stream_id: str, version: int, document_id: str) -> None:
+        hint = {"version": version, "commit_id": document_id}
         raised = await self._heads.update_one(
-            {"_id": stream_id, "version": {"$lt": last_version}}, {"$set": hint}
+            {"_id": stream_id, "version": {"$lt": version}}, {"$set": hint}
         )
         if not raised.matched_count:
             # Either no hint exists yet, or a newer one does (then the insert is refused).
             with contextlib.suppress(DuplicateKeyError):
                 await self._heads.insert_one({"_id": stream_id, **hint})
-        if key is not None:
-            with contextlib.suppress(DuplicateKeyError):
-                await self._commands.insert_one({"_id": key, "commit_id": document_id})
 
     async def _original_by_marker(
         self, key: str, command_id: str, fingerprint: str | None
@@ -250,6 +288,15 @@ class MongoEventStore:
         # Reached only when an insert collided, so the scan FerretDB makes here is rare.
         commit = await self._commits.find_one({"command_key": key})
         return None if commit is None else _original(commit, command_id, fingerprint)
+
+
+def _check_append(stream_id: str, events: Sequence[DomainEvent]) -> None:
+    if not is_valid_stream_id(stream_id):
+        raise ValueError(f"invalid stream id {stream_id!r}")
+    if not events:
+        raise ValueError("an append needs at least one event")
+    if len(events) > MAX_EVENTS_PER_APPEND:
+        raise ValueError(f"an append takes at most {MAX_EVENTS_PER_APPEND} events")
 
 
 def _original(commit: Document, command_id: str, fingerprint: str | None) -> AppendResult:
