@@ -101,6 +101,27 @@ async def test_a_commit_found_by_id_waits_for_its_unpublished_predecessor(
     await pipeline.wait_until_all_marked()
 
 
+async def test_a_stalled_catch_up_scan_does_not_hold_up_this_process_s_commits(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scan_started, scan_released = asyncio.Event(), asyncio.Event()
+
+    async def stalled_scan() -> list[dict[str, Any]]:
+        scan_started.set()
+        await scan_released.wait()  # as a full scan of a large store on FerretDB
+        return []
+
+    relay = pipeline.start_relay()
+    monkeypatch.setattr(relay, "_catch_up_candidates", stalled_scan)
+    await asyncio.wait_for(scan_started.wait(), timeout=30)
+    await pipeline.store.append(
+        stream_id="tally-own", expected_version=0, events=[TallyOpened(title="o")]
+    )
+    assert versions(await pipeline.records(expected=1)) == [1]
+    await pipeline.wait_until_all_marked()
+    scan_released.set()
+
+
 async def test_the_catch_up_scan_publishes_what_other_processes_stored(
     pipeline: Pipeline,
 ) -> None:

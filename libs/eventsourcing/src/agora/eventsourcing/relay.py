@@ -4,13 +4,13 @@ A crash after sending and before marking publishes a commit twice; consumers ded
 stream version. Each commit names its stream's previous commit, and a commit is published only
 after that predecessor, so a stream's events reach Kafka in order even when two processes
 publish (the worst case is a duplicate). Commits this process appended are published at once;
-a full scan for everything else runs in the holder of the relay lease every few seconds.
+a full scan for everything else runs in the holder of the relay lease every few seconds, beside
+them rather than in their way.
 """
 
 import asyncio
 import contextlib
 import logging
-import time
 import uuid
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -83,7 +83,7 @@ class OutboxRelay:
         self._max_backoff = max_backoff
         self._stopping = asyncio.Event()
         self._catch_up_interval = catch_up_interval
-        self._next_catch_up = 0.0  # the first round scans
+        self._publishing = asyncio.Lock()
         self._published: OrderedDict[str, tuple[str, int]] = OrderedDict()
         """The last commit this relay published per stream, so its successor needs no lookup."""
 
@@ -97,15 +97,21 @@ class OutboxRelay:
 
         Commits this process appended are published at once, lease or not: the predecessor
         rule keeps each stream in order even when two processes publish (a duplicate at worst).
-        The catch-up scan, which finds everything else, runs only in the lease holder.
+        The catch-up scan, which finds everything else, runs only in the lease holder, in a
+        task of its own: on FerretDB it reads every stored commit, and this process's own
+        commits must not wait behind it.
         """
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(self._publish_own_commits())
+            tasks.create_task(self._catch_up())
+        await self._lease.release()
+
+    async def _publish_own_commits(self) -> None:
         backoff = self._poll_interval
         while not self._stopping.is_set():
             try:
                 self._store.appended.clear()
                 published = await self._publish(await self._recent_commits())
-                if time.monotonic() >= self._next_catch_up and await self._lease.acquire():
-                    published += await self._publish(await self._catch_up_candidates())
                 backoff = self._poll_interval
             except Exception:
                 PUBLISH_FAILURES.labels(self._topic).inc()
@@ -115,7 +121,25 @@ class OutboxRelay:
                 continue
             if published < self._batch_size and not self._store.recent_commits:
                 await self._wait_for_appends()
-        await self._lease.release()
+
+    async def _catch_up(self) -> None:
+        backoff = self._poll_interval
+        while not self._stopping.is_set():
+            more_waiting = False
+            try:
+                if await self._lease.acquire():
+                    candidates = await self._catch_up_candidates()
+                    await self._publish(candidates)
+                    more_waiting = len(candidates) == self._batch_size
+                backoff = self._poll_interval
+            except Exception:
+                PUBLISH_FAILURES.labels(self._topic).inc()
+                logger.exception("outbox catch-up round failed; retrying in %.1f s", backoff)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+                continue
+            if not more_waiting:
+                await self._sleep(self._catch_up_interval)
 
     def stop(self) -> None:
         """Ask ``run()`` to return after the current round."""
@@ -129,8 +153,6 @@ class OutboxRelay:
     async def _catch_up_candidates(self) -> list[dict[str, Any]]:
         """Unpublished commits from a full scan (which FerretDB's SQLite backend evaluates on
         every stored commit, hence only every ``catch_up_interval`` seconds)."""
-        moment = time.monotonic()
-        self._next_catch_up = moment + self._catch_up_interval
         candidates = await (
             self._store.commits.find({"published": False})
             .sort([("stream_id", 1), ("first_version", 1)])
@@ -138,12 +160,18 @@ class OutboxRelay:
             .to_list()
         )
         BACKLOG.labels(self._topic).set(len(candidates))
-        if len(candidates) == self._batch_size:
-            self._next_catch_up = moment  # more are waiting: scan again next round
         return candidates
 
     async def _publish(self, candidates: list[dict[str, Any]]) -> int:
-        """Publish candidates after their unpublished predecessors; returns the commit count."""
+        """Publish candidates after their unpublished predecessors; returns the commit count.
+
+        One publication at a time: the catch-up scan's candidates may have been published by
+        this process's own path since the scan read them, which ``_published`` then tells.
+        """
+        async with self._publishing:
+            return await self._publish_exclusively(candidates)
+
+    async def _publish_exclusively(self, candidates: list[dict[str, Any]]) -> int:
         commits = await self._with_predecessors(candidates)
         if not commits:
             return 0
