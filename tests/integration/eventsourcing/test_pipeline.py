@@ -3,6 +3,7 @@
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.eventsourcing import MongoEventStore, ProjectionCatalog, RetryPolicy
 from agora.eventsourcing.kafka import create_producer
+from agora.eventsourcing.lease import MongoLease
 from agora.eventsourcing.rebuild import rebuild_projection
 from agora.eventsourcing.topics import dead_letter_topic_name
 from agora.localinfra import InfraEndpoints
@@ -98,6 +100,22 @@ async def test_a_commit_found_by_id_waits_for_its_unpublished_predecessor(
         stream_id="tally-pred", expected_version=1, events=[TallyIncremented(by=1)]
     )
     assert versions(await pipeline.records(expected=2)) == [1, 2]
+    await pipeline.wait_until_all_marked()
+
+
+async def test_a_relay_starting_without_the_lease_still_publishes_what_was_left(
+    pipeline: Pipeline,
+) -> None:
+    holder = MongoLease(
+        database=pipeline.database, name="relay", owner="a-live-peer", ttl=timedelta(hours=1)
+    )
+    assert await holder.acquire()
+    dead_process = MongoEventStore(database=pipeline.database, source="/agora/test")
+    await dead_process.append(
+        stream_id="tally-left", expected_version=0, events=[TallyOpened(title="l")]
+    )
+    pipeline.start_relay(catch_up_interval=3600)  # only its start-up scan can find it
+    assert versions(await pipeline.records(expected=1)) == [1]
     await pipeline.wait_until_all_marked()
 
 

@@ -11,6 +11,7 @@ them rather than in their way.
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -59,6 +60,36 @@ PUBLISH_FAILURES = Counter(
 )
 
 
+class CatchUpSchedule:
+    """When the lease holder scans for unpublished commits again.
+
+    Right away while a scan fills a whole batch; ``shortest`` seconds after a scan that
+    published something (another process died before publishing, or Kafka was away); and,
+    while scans find nothing, twice as long each time up to ``longest``: on FerretDB a scan
+    reads every stored commit, which an idle stack would otherwise pay every few seconds in
+    every service.
+    """
+
+    def __init__(self, *, shortest: float, longest: float) -> None:
+        self._shortest = shortest
+        self._longest = longest
+        self._wait = shortest
+        self._next = 0.0  # the first call is due
+
+    def due(self, now: float) -> bool:
+        """Whether a scan should run now."""
+        return now >= self._next
+
+    def scanned(self, now: float, *, published: int, more_waiting: bool) -> None:
+        """A scan just ended, having published ``published`` commits."""
+        if more_waiting:
+            self._wait = self._shortest
+            self._next = now
+            return
+        self._wait = self._shortest if published else min(self._wait * 2, self._longest)
+        self._next = now + self._wait
+
+
 class OutboxRelay:
     """Moves unpublished commits from one event store to one Kafka topic."""
 
@@ -73,6 +104,7 @@ class OutboxRelay:
         poll_interval: float = 0.5,
         max_backoff: float = 30.0,
         catch_up_interval: float = 5.0,
+        max_catch_up_interval: float = 60.0,
     ) -> None:
         self._store = store
         self._producer = producer
@@ -83,6 +115,7 @@ class OutboxRelay:
         self._max_backoff = max_backoff
         self._stopping = asyncio.Event()
         self._catch_up_interval = catch_up_interval
+        self._max_catch_up_interval = max(max_catch_up_interval, catch_up_interval)
         self._publishing = asyncio.Lock()
         self._published: OrderedDict[str, tuple[str, int]] = OrderedDict()
         """The last commit this relay published per stream, so its successor needs no lookup."""
@@ -123,14 +156,26 @@ class OutboxRelay:
                 await self._wait_for_appends()
 
     async def _catch_up(self) -> None:
+        """Scan at start-up (lease or not: a restarted process publishes what its predecessor
+        left at once), then, in the lease holder, as ``CatchUpSchedule`` says; the lease is
+        renewed every ``catch_up_interval`` seconds whatever the schedule."""
         backoff = self._poll_interval
+        schedule = CatchUpSchedule(
+            shortest=self._catch_up_interval, longest=self._max_catch_up_interval
+        )
+        started = False
         while not self._stopping.is_set():
             more_waiting = False
             try:
-                if await self._lease.acquire():
+                holder = await self._lease.acquire()
+                if (holder or not started) and schedule.due(time.monotonic()):
                     candidates = await self._catch_up_candidates()
-                    await self._publish(candidates)
+                    published = await self._publish(candidates)
                     more_waiting = len(candidates) == self._batch_size
+                    schedule.scanned(
+                        time.monotonic(), published=published, more_waiting=more_waiting
+                    )
+                started = True
                 backoff = self._poll_interval
             except Exception:
                 PUBLISH_FAILURES.labels(self._topic).inc()
@@ -152,7 +197,7 @@ class OutboxRelay:
 
     async def _catch_up_candidates(self) -> list[dict[str, Any]]:
         """Unpublished commits from a full scan (which FerretDB's SQLite backend evaluates on
-        every stored commit, hence only every ``catch_up_interval`` seconds)."""
+        every stored commit, hence ``CatchUpSchedule``)."""
         candidates = await (
             self._store.commits.find({"published": False})
             .sort([("stream_id", 1), ("first_version", 1)])
