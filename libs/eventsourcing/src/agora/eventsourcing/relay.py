@@ -14,6 +14,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -140,51 +141,51 @@ class OutboxRelay:
         await self._lease.release()
 
     async def _publish_own_commits(self) -> None:
-        backoff = self._poll_interval
-        while not self._stopping.is_set():
-            try:
-                self._store.appended.clear()
-                published = await self._publish(await self._recent_commits())
-                backoff = self._poll_interval
-            except Exception:
-                PUBLISH_FAILURES.labels(self._topic).inc()
-                logger.exception("outbox relay round failed; retrying in %.1f s", backoff)
-                await self._sleep(backoff)
-                backoff = min(backoff * 2, self._max_backoff)
-                continue
+        async def one_round() -> None:
+            self._store.appended.clear()
+            published = await self._publish(await self._recent_commits())
             if published < self._batch_size and not self._store.recent_commits:
                 await self._wait_for_appends()
+
+        await self._repeat("relay", one_round)
 
     async def _catch_up(self) -> None:
         """Scan at start-up (lease or not: a restarted process publishes what its predecessor
         left at once), then, in the lease holder, as ``CatchUpSchedule`` says; the lease is
         renewed every ``catch_up_interval`` seconds whatever the schedule."""
-        backoff = self._poll_interval
         schedule = CatchUpSchedule(
             shortest=self._catch_up_interval, longest=self._max_catch_up_interval
         )
         started = False
-        while not self._stopping.is_set():
+
+        async def one_round() -> None:
+            nonlocal started
             more_waiting = False
-            try:
-                holder = await self._lease.acquire()
-                if (holder or not started) and schedule.due(time.monotonic()):
-                    candidates = await self._catch_up_candidates()
-                    published = await self._publish(candidates)
-                    more_waiting = len(candidates) == self._batch_size
-                    schedule.scanned(
-                        time.monotonic(), published=published, more_waiting=more_waiting
-                    )
-                started = True
-                backoff = self._poll_interval
-            except Exception:
-                PUBLISH_FAILURES.labels(self._topic).inc()
-                logger.exception("outbox catch-up round failed; retrying in %.1f s", backoff)
-                await self._sleep(backoff)
-                backoff = min(backoff * 2, self._max_backoff)
-                continue
+            holder = await self._lease.acquire()
+            if (holder or not started) and schedule.due(time.monotonic()):
+                candidates = await self._catch_up_candidates()
+                published = await self._publish(candidates)
+                more_waiting = len(candidates) == self._batch_size
+                schedule.scanned(time.monotonic(), published=published, more_waiting=more_waiting)
+            started = True
             if not more_waiting:
                 await self._sleep(self._catch_up_interval)
+
+        await self._repeat("catch-up", one_round)
+
+    async def _repeat(self, name: str, one_round: Callable[[], Awaitable[None]]) -> None:
+        """Run rounds until ``stop()``; a failed round is retried with exponential backoff."""
+        backoff = self._poll_interval
+        while not self._stopping.is_set():
+            try:
+                await one_round()
+            except Exception:
+                PUBLISH_FAILURES.labels(self._topic).inc()
+                logger.exception("outbox %s round failed; retrying in %.1f s", name, backoff)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+            else:
+                backoff = self._poll_interval
 
     def stop(self) -> None:
         """Ask ``run()`` to return after the current round."""
