@@ -73,11 +73,11 @@ class MongoEventStore:
         self.appended = asyncio.Event()
         """Set after every successful append so an in-process relay can publish at once."""
         self.recent_commits: deque[Document] = deque(maxlen=RECENT_COMMITS)
+        """Commits this process appended, for the relay's fast path; anything that falls off
+        the end is found by the relay's periodic catch-up scan."""
         self._known_heads: OrderedDict[str, tuple[int, str | None]] = OrderedDict()
         """Version and last commit of streams this process read or appended: a lower bound of
         each stream's head (versions only grow), most recently used last."""
-        """Commits this process appended, for the relay's fast path; anything that falls off
-        the end is found by the relay's periodic catch-up scan."""
 
     @property
     def commits(self) -> AsyncCollection[Document]:

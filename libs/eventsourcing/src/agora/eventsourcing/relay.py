@@ -4,8 +4,8 @@ A crash after sending and before marking publishes a commit twice; consumers ded
 stream version. Each commit names its stream's previous commit, and a commit is published only
 after that predecessor, so a stream's events reach Kafka in order even when two processes
 publish (the worst case is a duplicate). Commits this process appended are published at once;
-a full scan for everything else runs in the holder of the relay lease every few seconds, beside
-them rather than in their way.
+a full scan for everything else runs when the process starts and then in the holder of the
+relay lease (``CatchUpSchedule``), beside them rather than in their way.
 """
 
 import asyncio
@@ -131,9 +131,9 @@ class OutboxRelay:
 
         Commits this process appended are published at once, lease or not: the predecessor
         rule keeps each stream in order even when two processes publish (a duplicate at worst).
-        The catch-up scan, which finds everything else, runs only in the lease holder, in a
-        task of its own: on FerretDB it reads every stored commit, and this process's own
-        commits must not wait behind it.
+        The catch-up scan, which finds everything else, runs at start-up and then only in the
+        lease holder, in a task of its own: on FerretDB it reads every stored commit, and this
+        process's own commits must not wait behind it.
         """
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self._publish_own_commits())
