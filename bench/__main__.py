@@ -21,7 +21,7 @@ from bench.facts import MachineFacts, database_version, load_average, machine_fa
 from bench.infra import BenchEndpoints, RunNames, bench_endpoints, clean_up
 from bench.pipeline import measure_latency, measure_throughput, running_pipeline, warm_up
 from bench.raw_kafka import measure_raw_kafka
-from bench.raw_mongo import measure_raw_inserts
+from bench.raw_mongo import measure_raw_inserts, measure_raw_updates
 from bench.report import BenchResults, json_line, render
 
 _STARTED = time.perf_counter()
@@ -109,6 +109,11 @@ async def run(
                 concurrency=config.concurrency,
                 message_bytes=config.message_bytes,
             )
+        progress("raw FerretDB: one update_one by _id of each of those documents")
+        with meter.phase("raw FerretDB updates"):
+            mongo_updates = await measure_raw_updates(
+                database=database, concurrency=config.concurrency
+            )
         async with running_pipeline(
             database=database,
             mongo_url=endpoints.mongo_url,
@@ -161,6 +166,7 @@ async def run(
             database_version=server,
             kafka=kafka,
             mongo=mongo,
+            mongo_updates=mongo_updates,
             warm_up_seconds=warm,
             throughput=throughput,
             latency=latency,

@@ -1,4 +1,5 @@
-"""Raw FerretDB: single-document inserts shaped like the event store's commit documents."""
+"""Raw FerretDB: single-document inserts shaped like the event store's commit documents, then
+one single-document update of each (the relay's published mark)."""
 
 import asyncio
 import time
@@ -33,6 +34,21 @@ class MongoResult:
         return rate(self.inserts, self.seconds)
 
 
+@dataclass(frozen=True)
+class MongoUpdateResult:
+    """Timings of ``update_one`` calls by ``_id`` made by a few concurrent writers."""
+
+    updates: int
+    concurrency: int
+    seconds: float
+    latency: Distribution
+
+    @property
+    def update_rate(self) -> float:
+        """Updates per second over the whole measurement."""
+        return rate(self.updates, self.seconds)
+
+
 async def measure_raw_inserts(
     *, database: AsyncDatabase[Document], inserts: int, concurrency: int, message_bytes: int
 ) -> MongoResult:
@@ -51,6 +67,31 @@ async def measure_raw_inserts(
     )
     seconds = time.perf_counter() - started
     return MongoResult(inserts, concurrency, seconds, distribution(durations))
+
+
+async def measure_raw_updates(
+    *, database: AsyncDatabase[Document], concurrency: int
+) -> MongoUpdateResult:
+    """Mark every document the inserts stored as published, one ``update_one`` by ``_id`` each,
+    ``concurrency`` at a time: what the relay does once per commit, and a read-model update
+    once per event, cost about the same."""
+    collection = database[RAW_COLLECTION]
+    ids = [document["_id"] async for document in collection.find({}, {"_id": True})]
+    pending = iter(ids)
+    durations: list[float] = []
+    started = time.perf_counter()
+    await asyncio.gather(*(_marker(collection, pending, durations) for _ in range(concurrency)))
+    seconds = time.perf_counter() - started
+    return MongoUpdateResult(len(ids), concurrency, seconds, distribution(durations))
+
+
+async def _marker(
+    collection: AsyncCollection[Document], ids: Iterator[str], durations: list[float]
+) -> None:
+    for document_id in ids:
+        started = time.perf_counter()
+        await collection.update_one({"_id": document_id}, {"$set": {"published": True}})
+        durations.append(time.perf_counter() - started)
 
 
 async def _writer(
