@@ -72,6 +72,10 @@ class Projection(Protocol):
 
     name: str
     topics: Sequence[str]
+    """The topics it consumes. When one poll brings records of several, they are applied in
+    this order: list the topics of upstream facts first, so that an event and the facts that
+    came just before it in another topic (a post and its mentioned person's membership, say)
+    are applied facts first."""
 
     async def setup(self, read_model: ReadModel) -> None:
         """Create the read model's indexes (called for each new generation)."""

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
@@ -123,7 +124,7 @@ class ProjectionRunner:
         try:
             while not self._stopping.is_set():
                 batches = await consumer.getmany(timeout_ms=self._poll_timeout_ms)
-                for partition, records in batches.items():
+                for partition, records in in_topic_order(batches, self._projection.topics):
                     await apply_batch(consumer, processor, read_model, partition, records)
                 await record_lag(consumer, self._projection.name)
                 if time.monotonic() >= next_check:
@@ -138,6 +139,17 @@ class ProjectionRunner:
                         return
         finally:
             await consumer.stop()
+
+
+def in_topic_order(
+    batches: Mapping[TopicPartition, list[ConsumerRecord[bytes, bytes]]], topics: Sequence[str]
+) -> list[tuple[TopicPartition, list[ConsumerRecord[bytes, bytes]]]]:
+    """One poll's partitions in the order of the projection's ``topics`` (then by partition)."""
+    rank = {topic: position for position, topic in enumerate(topics)}
+    return sorted(
+        batches.items(),
+        key=lambda item: (rank.get(item[0].topic, len(rank)), item[0].topic, item[0].partition),
+    )
 
 
 async def apply_batch(
