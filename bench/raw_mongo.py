@@ -21,32 +21,18 @@ RAW_COLLECTION = "raw_inserts"
 
 @dataclass(frozen=True)
 class MongoResult:
-    """Timings of ``insert_one`` calls made by a few concurrent writers."""
+    """Timings of single-document writes (``insert_one`` or ``update_one``) made by a few
+    concurrent writers."""
 
-    inserts: int
+    operations: int
     concurrency: int
     seconds: float
     latency: Distribution
 
     @property
-    def insert_rate(self) -> float:
-        """Documents per second over the whole measurement."""
-        return rate(self.inserts, self.seconds)
-
-
-@dataclass(frozen=True)
-class MongoUpdateResult:
-    """Timings of ``update_one`` calls by ``_id`` made by a few concurrent writers."""
-
-    updates: int
-    concurrency: int
-    seconds: float
-    latency: Distribution
-
-    @property
-    def update_rate(self) -> float:
-        """Updates per second over the whole measurement."""
-        return rate(self.updates, self.seconds)
+    def per_second(self) -> float:
+        """Writes per second over the whole measurement."""
+        return rate(self.operations, self.seconds)
 
 
 async def measure_raw_inserts(
@@ -71,7 +57,7 @@ async def measure_raw_inserts(
 
 async def measure_raw_updates(
     *, database: AsyncDatabase[Document], concurrency: int
-) -> MongoUpdateResult:
+) -> MongoResult:
     """Mark every document the inserts stored as published, one ``update_one`` by ``_id`` each,
     ``concurrency`` at a time: what the relay does once per commit, and a read-model update
     once per event, cost about the same."""
@@ -82,7 +68,7 @@ async def measure_raw_updates(
     started = time.perf_counter()
     await asyncio.gather(*(_marker(collection, pending, durations) for _ in range(concurrency)))
     seconds = time.perf_counter() - started
-    return MongoUpdateResult(len(ids), concurrency, seconds, distribution(durations))
+    return MongoResult(len(ids), concurrency, seconds, distribution(durations))
 
 
 async def _marker(

@@ -11,7 +11,7 @@ from bench.cpu import CpuUsage
 from bench.facts import MachineFacts
 from bench.pipeline import LatencyResult, ThroughputResult, Verification
 from bench.raw_kafka import KafkaResult
-from bench.raw_mongo import MongoResult, MongoUpdateResult
+from bench.raw_mongo import MongoResult
 from bench.stats import Distribution, finite_or_none
 
 THROUGHPUT_GOAL = 0.5
@@ -34,7 +34,7 @@ class BenchResults:
     database_version: str
     kafka: KafkaResult
     mongo: MongoResult
-    mongo_updates: MongoUpdateResult
+    mongo_updates: MongoResult
     warm_up_seconds: float
     throughput: ThroughputResult
     latency: LatencyResult
@@ -46,7 +46,7 @@ class BenchResults:
         """The slower of the two raw measurements the pipeline is built from."""
         return min(
             ("raw Kafka produce+consume", self.kafka.combined_rate),
-            ("raw FerretDB insert_one", self.mongo.insert_rate),
+            ("raw FerretDB insert_one", self.mongo.per_second),
             key=lambda item: item[1],
         )
 
@@ -60,7 +60,7 @@ class BenchResults:
         """Events per second if each cost exactly its database writes, one after the other:
         the commit's insert, the published mark and the read-model update (two updates), at
         the raw rates measured in this run (SQLite takes one write at a time)."""
-        return 1 / (1 / self.mongo.insert_rate + 2 / self.mongo_updates.update_rate)
+        return 1 / (1 / self.mongo.per_second + 2 / self.mongo_updates.per_second)
 
 
 def render(results: BenchResults) -> str:
@@ -103,16 +103,16 @@ def render(results: BenchResults) -> str:
         ),
         _row(
             f"raw FerretDB insert_one ({mongo.concurrency} writers)",
-            mongo.inserts,
+            mongo.operations,
             mongo.seconds,
-            mongo.insert_rate,
+            mongo.per_second,
             f"p50 {mongo.latency.p50:.1f} ms, p99 {mongo.latency.p99:.1f} ms",
         ),
         _row(
             f"raw FerretDB update_one by _id ({results.mongo_updates.concurrency} writers)",
-            results.mongo_updates.updates,
+            results.mongo_updates.operations,
             results.mongo_updates.seconds,
-            results.mongo_updates.update_rate,
+            results.mongo_updates.per_second,
             f"p50 {results.mongo_updates.latency.p50:.1f} ms, "
             f"p99 {results.mongo_updates.latency.p99:.1f} ms; the published mark",
         ),
@@ -213,15 +213,15 @@ def json_line(results: BenchResults) -> str:
             "combined_per_s": round(kafka.combined_rate, 1),
         },
         "raw_ferretdb": {
-            "inserts": mongo.inserts,
+            "inserts": mongo.operations,
             "concurrency": mongo.concurrency,
-            "inserts_per_s": round(mongo.insert_rate, 1),
+            "inserts_per_s": round(mongo.per_second, 1),
             "latency": mongo.latency.as_dict(),
         },
         "raw_ferretdb_updates": {
-            "updates": results.mongo_updates.updates,
+            "updates": results.mongo_updates.operations,
             "concurrency": results.mongo_updates.concurrency,
-            "updates_per_s": round(results.mongo_updates.update_rate, 1),
+            "updates_per_s": round(results.mongo_updates.per_second, 1),
             "latency": results.mongo_updates.latency.as_dict(),
         },
         "writes_ceiling_per_s": round(results.writes_ceiling, 1),

@@ -4,13 +4,10 @@ Nothing here asserts on timings: the run must finish, every phase must have done
 and the report must end with its JSON line.
 """
 
-import json
-
 import pytest
 
-from agora.localinfra import InfraEndpoints
 from bench.feed.__main__ import main
-from bench.infra import KAFKA_VARIABLE, MONGO_VARIABLE
+from tests.benchmarks.conftest import RunBench
 
 pytestmark = pytest.mark.integration
 
@@ -27,19 +24,11 @@ SMALLEST = [
 ]  # fmt: skip
 
 
-def test_the_smallest_feed_bench_runs_end_to_end(
-    infra_endpoints: InfraEndpoints,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    monkeypatch.setenv(KAFKA_VARIABLE, infra_endpoints.kafka_bootstrap)
-    monkeypatch.setenv(MONGO_VARIABLE, infra_endpoints.mongo_url)
+def test_the_smallest_feed_bench_runs_end_to_end(run_bench: RunBench) -> None:
+    run = run_bench(main, SMALLEST)
 
-    assert main(SMALLEST) == 0
-
-    output = capsys.readouterr().out.strip().splitlines()
-    assert any(line.startswith("Agora feed benchmark") for line in output)
-    figures = json.loads(output[-1])
+    assert run.has_line_starting("Agora feed benchmark")
+    figures = run.figures
     assert figures["bench"] == "agora-feed"
     assert figures["organisation"]["people"] == 60
     assert figures["facts"]["events"] > 60

@@ -5,13 +5,10 @@ every request must have succeeded, and the report must hold every figure, ending
 JSON line.
 """
 
-import json
-
 import pytest
 
-from agora.localinfra import InfraEndpoints
 from bench.gateway.__main__ import main
-from bench.infra import KAFKA_VARIABLE, MONGO_VARIABLE
+from tests.benchmarks.conftest import RunBench
 
 pytestmark = pytest.mark.integration
 
@@ -30,20 +27,12 @@ SIDE_FIGURES = {"requests", "seconds", "per_s", "round_per_s", "latency", "failu
 PERCENTILES = {"count", "p50_ms", "p95_ms", "p99_ms", "max_ms"}
 
 
-def test_the_smallest_gateway_bench_runs_end_to_end(
-    infra_endpoints: InfraEndpoints,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    monkeypatch.setenv(KAFKA_VARIABLE, infra_endpoints.kafka_bootstrap)
-    monkeypatch.setenv(MONGO_VARIABLE, infra_endpoints.mongo_url)
+def test_the_smallest_gateway_bench_runs_end_to_end(run_bench: RunBench) -> None:
+    run = run_bench(main, SMALLEST)
 
-    assert main(SMALLEST) == 0
-
-    output = capsys.readouterr().out.strip().splitlines()
-    assert any(line.startswith("Agora gateway benchmark") for line in output)
-    assert any(line.startswith("Goals") for line in output)
-    figures = json.loads(output[-1])
+    assert run.has_line_starting("Agora gateway benchmark")
+    assert run.has_line_starting("Goals")
+    figures = run.figures
     assert figures["bench"] == "agora-gateway"
     assert figures["organisation"]["people"] == 12
     assert figures["organisation"]["imported_posts"] == 20

@@ -5,32 +5,21 @@ Nothing here asserts on timings: the run must finish, every phase must have done
 read model must have counted every event once, and the report must end with its JSON line.
 """
 
-import json
-
 import pytest
 
-from agora.localinfra import InfraEndpoints
 from bench.__main__ import main
-from bench.infra import KAFKA_VARIABLE, MONGO_VARIABLE
+from tests.benchmarks.conftest import RunBench
 
 pytestmark = pytest.mark.integration
 
 SMALLEST = ["--quick", "--events", "100", "--rate", "20", "--latency-seconds", "1"]
 
 
-def test_the_smallest_pipeline_bench_runs_end_to_end(
-    infra_endpoints: InfraEndpoints,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    monkeypatch.setenv(KAFKA_VARIABLE, infra_endpoints.kafka_bootstrap)
-    monkeypatch.setenv(MONGO_VARIABLE, infra_endpoints.mongo_url)
+def test_the_smallest_pipeline_bench_runs_end_to_end(run_bench: RunBench) -> None:
+    run = run_bench(main, SMALLEST)
 
-    assert main(SMALLEST) == 0
-
-    output = capsys.readouterr().out.strip().splitlines()
-    assert any(line.startswith("Agora event pipeline benchmark") for line in output)
-    figures = json.loads(output[-1])
+    assert run.has_line_starting("Agora event pipeline benchmark")
+    figures = run.figures
     assert figures["bench"] == "agora-pipeline"
     assert figures["raw_kafka"]["messages"] > 0
     assert figures["raw_ferretdb"]["inserts"] == 100
