@@ -1,5 +1,7 @@
 """Notifications never reveal content the recipient cannot read now."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from agora.communities.domain import events as community_events
@@ -64,6 +66,43 @@ async def test_a_removed_member_stops_seeing_the_communitys_notifications(
 
     await org.join(secret, member)
     assert len(await inbox(api, member)) == 3  # readable again; nothing was delivered meanwhile
+
+
+async def test_a_membership_that_arrives_after_the_post_still_brings_its_mention(
+    api: FeedApi, org: Organisation
+) -> None:
+    """Kafka orders the communities and feed topics independently: an invitation accepted just
+    before a mention can reach the projection after it. The mention is held, then delivered,
+    once; a membership that started after the post does not bring it (as in order)."""
+    owner, newcomer, latecomer = await people(org, "Owner", "Newcomer", "Latecomer")
+    secret = await org.community(owner, visibility="secret", name="Skunkworks")
+    await api.settled()
+    accepted_before_the_post = datetime.now(UTC)
+
+    post = await publish(
+        api,
+        owner,
+        community=secret,
+        text="Welcome @newcomer, and soon @latecomer",
+        mentions=[newcomer, latecomer],
+    )
+    assert await inbox(api, newcomer) == []  # not a member, as far as the projection knows
+    joined = await org.community_events(
+        secret,
+        community_events.InvitationAccepted(person_id=newcomer),
+        actor=newcomer,
+        at=accepted_before_the_post,
+    )
+    await org.join(secret, latecomer)
+
+    items = await inbox(api, newcomer)
+    assert kinds(items) == ["mention"]
+    assert items[0]["target"]["post_id"] == post
+    assert (await unread(api, newcomer))["count"] == 1
+    assert await inbox(api, latecomer) == []
+
+    await org.send(org.communities_topic, joined[0])  # a redelivered membership
+    assert len(await inbox(api, newcomer)) == 1
 
 
 async def test_notifications_about_a_deleted_post_disappear(

@@ -74,12 +74,21 @@ class CommunitiesPublisher(StreamPublisher):
         super().__init__(bootstrap_servers=bootstrap_servers, client_id=client_id)
         self._communities_topic = communities_topic
 
+    @property
+    def communities_topic(self) -> str:
+        """Where the communities service's events go."""
+        return self._communities_topic
+
     async def community_events(
-        self, community_id: str, *events: DomainEvent, actor: str = "system"
-    ) -> None:
-        """Publish events of a community's stream."""
-        await self.publish(
-            self._communities_topic, f"community-{community_id}", events, actor=actor
+        self,
+        community_id: str,
+        *events: DomainEvent,
+        actor: str = "system",
+        at: datetime | None = None,
+    ) -> list[EventEnvelope]:
+        """Publish events of a community's stream, dated ``at`` (now by default)."""
+        return await self.publish(
+            self._communities_topic, f"community-{community_id}", events, actor=actor, at=at
         )
 
     async def join(self, community_id: str, person_id: str) -> None:

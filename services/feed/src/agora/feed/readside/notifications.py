@@ -20,7 +20,10 @@ Kinds and who receives them:
 
 Nobody is notified of their own action, nor of content they cannot read when the event is
 applied (closed and secret communities: members only); the read side checks again when the
-inbox is read, so a person who left or was removed stops seeing those notifications. Reports and
+inbox is read, so a person who left or was removed stops seeing those notifications. What a
+non-member is refused is held until their membership starts, and delivered then if the
+membership was recorded before the content (it reached the projection late: see
+``held_notifications``). Reports and
 join requests go to people who manage the community at that moment.
 
 Preferences: a disabled kind is not delivered. A muted community delivers only what addresses
@@ -65,8 +68,13 @@ from agora.feed.domain.events import (
     ReactionRemoved,
     ReactionSet,
 )
-from agora.feed.facts import CommunityFacts, FactsQueries
+from agora.feed.facts import MEMBERSHIP_STARTS, CommunityFacts, FactsQueries
 from agora.feed.readmodel import GenerationCollections, collection
+from agora.feed.readside.held_notifications import (
+    HeldKind,
+    HeldNotification,
+    HeldNotifications,
+)
 from agora.feed.readside.notification_context import PostContext, context_key, excerpt
 from agora.feed.readside.notification_inbox import (
     SEPARATOR,
@@ -130,6 +138,49 @@ def admits(
     return community_id not in inbox.muted_communities or kind in PERSONAL_KINDS
 
 
+def chosen_notification(
+    inbox: Inbox,
+    held: HeldNotification,
+    *,
+    context: PostContext,
+    community: CommunityFacts | None,
+) -> Document | None:
+    """The notification of the first kind in ``held.kinds`` the person accepts, if any."""
+    for candidate in held.kinds:
+        if admits(
+            inbox,
+            candidate.kind,
+            actor=held.actor,
+            community_id=context.community_id,
+            community=community,
+            unsubscribed=context.muted_by(inbox.person_id),
+        ):
+            return _notification(
+                local_id=held.local_id,
+                at=held.shown_at,
+                person_id=inbox.person_id,
+                kind=candidate.kind,
+                actor=held.actor,
+                post_id=context.post_id,
+                comment_id=held.comment_id,
+                community_id=context.community_id,
+                **candidate.extra,
+            )
+    return None
+
+
+def _awaits_membership(
+    person_id: str, held: HeldNotification, context: PostContext, community: CommunityFacts | None
+) -> bool:
+    """Whether the person was refused only for not being a member (yet, perhaps)."""
+    return (
+        community is not None
+        and person_id != held.actor
+        and not community.can_read(person_id)
+        and not any(candidate.kind in MANAGER_KINDS for candidate in held.kinds)
+    )
+
+
 async def apply_event(envelope: EventEnvelope, event: DomainEvent, read_model: ReadModel) -> None:
     """Apply one feed event (a post's or an inbox's) to the notifications and inboxes."""
     if envelope.streamid.startswith(INBOX_STREAM):
@@ -144,10 +195,12 @@ async def apply_fact(
     """Apply one communities event: join requests notify managers, decisions resolve them."""
     if not isinstance(fact, upstream.PersonEvent):
         return
+    community_id = upstream.aggregate_id(envelope)
+    if envelope.type in MEMBERSHIP_STARTS:
+        await _deliver_held(envelope, fact.person_id, community_id, read_model)
     if envelope.type != JOIN_REQUESTED and envelope.type not in JOIN_DECISIONS:
         return
     store = InboxStore(read_model)
-    community_id = upstream.aggregate_id(envelope)
     key = join_request_key(community_id, fact.person_id)
     request = await store.notifications.find_one({"_id": key}) or {}
     if request.get("_applied", {}).get(envelope.streamid, 0) >= envelope.streamversion:
@@ -164,6 +217,31 @@ async def apply_fact(
         envelope=envelope,
         update={"$set": {"notifications": listed}},
     )
+
+
+async def _deliver_held(
+    envelope: EventEnvelope, person_id: str, community_id: str, read_model: ReadModel
+) -> None:
+    """A membership started: deliver what was held for the person about content written after
+    it (see ``held_notifications``), then forget everything held."""
+    store = InboxStore(read_model)
+    held_store = HeldNotifications(store.notifications)
+    held = await held_store.held(community_id, person_id)
+    if not held:
+        return
+    community = await FactsQueries(GenerationCollections(read_model)).community(community_id)
+    inbox = await store.inbox(person_id)
+    for item in held:
+        if not item.written_by_a_member(envelope.time):
+            continue
+        found = await store.notifications.find_one({"_id": context_key(item.post_id)})
+        context = PostContext.from_document(found)
+        if context is None or not context.shows(item.comment_id):
+            continue
+        document = chosen_notification(inbox, item, context=context, community=community)
+        if document is not None:
+            await store.deliver(inbox, document)
+    await held_store.release(community_id, person_id)
 
 
 async def _notify_managers(
@@ -190,7 +268,8 @@ async def _notify_managers(
         await store.deliver(
             inbox,
             _notification(
-                envelope,
+                local_id=envelope.id,
+                at=envelope.time,
                 person_id=manager,
                 kind="join_request",
                 actor=requester,
@@ -248,26 +327,24 @@ def _read_marks(inbox: Inbox, ids: Sequence[str], up_to: datetime | None) -> Doc
 
 
 def _notification(
-    envelope: EventEnvelope,
     *,
+    local_id: str,
+    at: datetime,
     person_id: str,
     kind: str,
     actor: str,
-    local_id: str | None = None,
     post_id: str | None = None,
     comment_id: str | None = None,
     community_id: str | None = None,
-    at: datetime | None = None,
     **extra: Any,
 ) -> Document:
-    """A new notification document (``deliver`` adds its key and bucket), dated ``at`` (by
-    default the envelope's time)."""
+    """A new notification document (``deliver`` adds its key and bucket), dated ``at``."""
     return {
-        "local_id": local_id or envelope.id,
+        "local_id": local_id,
         "person_id": person_id,
         "kind": kind,
-        "created_at": at or envelope.time,
-        "updated_at": at or envelope.time,
+        "created_at": at,
+        "updated_at": at,
         "actors": [actor],
         "actor_count": 1,
         "post_id": post_id,
@@ -367,35 +444,32 @@ class _PostEventHandler:
         actor: str,
         comment_id: str | None,
     ) -> None:
-        """Deliver the first candidate kind the person accepts (at most one per event)."""
+        """Deliver the first candidate kind the person accepts (at most one per event); hold
+        the notification when only a membership the projection has not seen is missing."""
         if not candidates or not context.shows(
             comment_id, moderated_too=candidates[0][0] == "report"
         ):
             return
         inbox = await self.store.inbox(person_id)
         community = await self.community(context)
-        for kind, extra in candidates:
-            if admits(
-                inbox,
-                kind,
-                actor=actor,
-                community_id=context.community_id,
-                community=community,
-                unsubscribed=context.muted_by(person_id),
-            ):
-                document = _notification(
-                    self.envelope,
-                    person_id=person_id,
-                    kind=kind,
-                    actor=actor,
-                    post_id=context.post_id,
-                    comment_id=comment_id,
-                    community_id=context.community_id,
-                    at=self.at,
-                    **extra,
-                )
-                await self.store.deliver(inbox, document)
-                return
+        held = HeldNotification(
+            local_id=self.envelope.id,
+            kinds=[HeldKind(kind=kind, extra=extra) for kind, extra in candidates],
+            actor=actor,
+            post_id=context.post_id,
+            comment_id=comment_id,
+            recorded_at=self.envelope.time,
+            shown_at=self.at,
+        )
+        document = chosen_notification(inbox, held, context=context, community=community)
+        if document is not None:
+            await self.store.deliver(inbox, document)
+        elif context.community_id is not None and _awaits_membership(
+            person_id, held, context, community
+        ):
+            await HeldNotifications(self.store.notifications).hold(
+                context.community_id, person_id, held
+            )
 
     async def _published(self, event: PostPublished, context: PostContext) -> None:
         praised = event.praise.person_ids if event.praise is not None else ()
@@ -559,11 +633,11 @@ class _ReactionGroups:
             await self.store.deliver(
                 inbox,
                 _notification(
-                    envelope,
+                    local_id=local_id,
+                    at=envelope.time,
                     person_id=self.owner,
                     kind="reaction",
                     actor=reactor,
-                    local_id=local_id,
                     post_id=self.context.post_id,
                     comment_id=self.comment_id,
                     community_id=self.context.community_id,
