@@ -114,6 +114,7 @@ def _lifespan(*, settings: FeedSettings, clock: Clock) -> ServiceLifespan:
             facts=facts,
             clock=clock,
             large_community_members=settings.large_community_members,
+            reference_cache_seconds=settings.reference_cache_seconds,
         )
         app.state.notifications = NotificationQueries(collections=collections, facts=facts)
         producer = create_producer(

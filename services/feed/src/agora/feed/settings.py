@@ -42,3 +42,10 @@ class FeedSettings(ServiceSettings):
         description="Communities with more members than this are merged into home timelines "
         "when read (fan-out on read) instead of copied into each member's timeline.",
     )
+    reference_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="How long pages reuse people's names and communities' names and states "
+        "they looked up (0: never). Access is never cached.",
+    )

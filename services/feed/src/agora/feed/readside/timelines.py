@@ -44,6 +44,7 @@ from agora.feed.readmodel import CollectionSource, GenerationCollections, collec
 from agora.feed.readside import posts as posts_part
 from agora.feed.readside.pages import Candidate, Cursor, InvalidCursorError, TimelineMerge, append
 from agora.feed.readside.questions import question_topics, reader_topics
+from agora.feed.readside.reference_cache import ReferenceCache
 
 Document = dict[str, Any]
 Reason = Literal["author", "follow", "member", "mention"]
@@ -66,6 +67,7 @@ LIST_PROJECTION = {
 }
 PERSON_PROJECTION = {"followers": 0, "interests": 0}
 COMMUNITY_PROJECTION = {"members": 0, "pending_requests": 0}
+NAME_PROJECTION = {"display_name": 1, "erased": 1}
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -330,7 +332,11 @@ class _ReaderContext:
     """One request's reader: their facts now, and the places and posts looked up for them."""
 
     def __init__(
-        self, actor: Actor, person: PersonFacts | None, collections: CollectionSource
+        self,
+        actor: Actor,
+        person: PersonFacts | None,
+        collections: CollectionSource,
+        place_cache: ReferenceCache[PlaceInfo],
     ) -> None:
         self.actor = actor
         self.person_id = actor.person_id
@@ -338,27 +344,16 @@ class _ReaderContext:
         self.manages = set(person.managed) if person else set()
         self.following = set(person.following) if person else set()
         self._collections = collections
+        self._place_cache = place_cache
         self._places: dict[str, PlaceInfo | None] = {}
 
     async def places(self, community_ids: Iterable[str]) -> None:
-        """Look up the communities not looked up yet, concurrently."""
+        """Look up the communities not looked up yet (by this request)."""
         missing = [cid for cid in dict.fromkeys(community_ids) if cid not in self._places]
         if not missing:
             return
         communities = await self._collections.active("communities")
-        found = await asyncio.gather(
-            *(communities.find_one({"_id": cid}, COMMUNITY_PROJECTION) for cid in missing)
-        )
-        for community_id, document in zip(missing, found, strict=True):
-            self._places[community_id] = (
-                PlaceInfo(
-                    name=str(document["name"]),
-                    visibility=str(document.get("visibility", "secret")),
-                    archived=bool(document.get("archived", False)),
-                )
-                if document is not None and "name" in document
-                else None
-            )
+        self._places.update(await self._place_cache.lookup(communities, missing))
 
     def place(self, community_id: str) -> PlaceInfo | None:
         """A community looked up by ``places`` (``None``: unknown)."""
@@ -420,11 +415,18 @@ class TimelineQueries:
         facts: FactsQueries,
         clock: Clock,
         large_community_members: int,
+        reference_cache_seconds: float = 0.0,
     ) -> None:
         self._collections = collections
         self._facts = facts
         self._clock = clock
         self._large_community_members = large_community_members
+        self._name_cache = ReferenceCache(
+            seconds=reference_cache_seconds, projection=NAME_PROJECTION, convert=_display_name
+        )
+        self._place_cache = ReferenceCache(
+            seconds=reference_cache_seconds, projection=COMMUNITY_PROJECTION, convert=_place_info
+        )
 
     # --- timelines -----------------------------------------------------------------------
 
@@ -494,7 +496,7 @@ class TimelineQueries:
     async def questions_for(self, actor: Actor, *, cursor: str | None, limit: int) -> PostsPage:
         """Open questions on the reader's expertise topics, in places they can read, not theirs."""
         person = await self._person(actor.person_id)
-        context = _ReaderContext(actor, person, self._collections)
+        context = _ReaderContext(actor, person, self._collections, self._place_cache)
         keys = [questions_key(topic) for topic in reader_topics(person)]
 
         def accept(candidate: Candidate, document: Document, reader: _ReaderContext) -> bool:
@@ -546,7 +548,8 @@ class TimelineQueries:
         return None if document is None else PersonFacts.model_validate(document)
 
     async def _context(self, actor: Actor) -> _ReaderContext:
-        return _ReaderContext(actor, await self._person(actor.person_id), self._collections)
+        person = await self._person(actor.person_id)
+        return _ReaderContext(actor, person, self._collections, self._place_cache)
 
     async def _page(
         self,
@@ -633,16 +636,21 @@ class TimelineQueries:
 
     async def _names(self, person_ids: Iterable[str]) -> dict[str, str | None]:
         people = await self._collections.active("people")
-        ids = sorted(set(person_ids))
-        documents = await asyncio.gather(
-            *(people.find_one({"_id": pid}, {"display_name": 1, "erased": 1}) for pid in ids)
-        )
-        return {
-            pid: (
-                None if document is None or document.get("erased") else document.get("display_name")
-            )
-            for pid, document in zip(ids, documents, strict=True)
-        }
+        return await self._name_cache.lookup(people, sorted(set(person_ids)))
+
+
+def _display_name(document: Document) -> str | None:
+    return None if document.get("erased") else document.get("display_name")
+
+
+def _place_info(document: Document) -> PlaceInfo | None:
+    if "name" not in document:
+        return None  # members known, creation not yet: unknown
+    return PlaceInfo(
+        name=str(document["name"]),
+        visibility=str(document.get("visibility", "secret")),
+        archived=bool(document.get("archived", False)),
+    )
 
 
 def _readable(candidate: Candidate, document: Document, reader: _ReaderContext) -> bool:

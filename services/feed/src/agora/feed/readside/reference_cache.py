@@ -1,0 +1,72 @@
+"""Short-lived copies of what every page looks up and seldom changes.
+
+A page of 30 posts names 20 to 40 people (authors, mentions, commenters) and a few communities,
+and each lookup is a document read for FerretDB (a large community's document holds its whole
+member list, decoded even when projected away). Names and community places are kept here for
+at most ``seconds``, so a rename, an erasure or an archiving shows on pages at most that long
+after the projection applied it.
+
+What a reader may read never comes from here: membership is decided from the reader's own
+facts, read on every request, and a community's visibility never changes after its creation.
+Only found documents are kept (a person or community not known yet may arrive any moment), and
+entries are keyed by collection, so a rebuilt generation never sees the previous one's copies.
+"""
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, TypeVar
+
+from cachetools import TTLCache
+from pymongo.asynchronous.collection import AsyncCollection
+
+Document = dict[str, Any]
+MAX_ENTRIES = 50_000
+Value = TypeVar("Value")
+
+
+class ReferenceCache(Generic[Value]):
+    """Documents by ``_id``, converted, remembered for a few seconds (``0``: not at all)."""
+
+    def __init__(
+        self,
+        *,
+        seconds: float,
+        projection: Document,
+        convert: Callable[[Document], Value | None],
+        max_entries: int = MAX_ENTRIES,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._projection = projection
+        self._convert = convert
+        self._entries: TTLCache[tuple[str, str], Value] | None = (
+            TTLCache(maxsize=max_entries, ttl=seconds, timer=timer) if seconds > 0 else None
+        )
+
+    async def lookup(
+        self, collection: AsyncCollection[Document], ids: Iterable[str]
+    ) -> dict[str, Value | None]:
+        """Each id's value (``None``: no such document, or not usable yet), reading only the
+        ones not remembered, concurrently (``$in`` is not pushed down to FerretDB's storage)."""
+        found: dict[str, Value | None] = {}
+        missing: list[str] = []
+        for document_id in dict.fromkeys(ids):
+            remembered = self._remembered(collection, document_id)
+            if remembered is None:
+                missing.append(document_id)
+            else:
+                found[document_id] = remembered
+        documents = await asyncio.gather(
+            *(collection.find_one({"_id": mid}, self._projection) for mid in missing)
+        )
+        for document_id, document in zip(missing, documents, strict=True):
+            value = None if document is None else self._convert(document)
+            found[document_id] = value
+            if value is not None and self._entries is not None:
+                self._entries[(collection.full_name, document_id)] = value
+        return found
+
+    def _remembered(self, collection: AsyncCollection[Document], document_id: str) -> Value | None:
+        if self._entries is None:
+            return None
+        return self._entries.get((collection.full_name, document_id))

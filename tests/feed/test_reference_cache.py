@@ -1,0 +1,93 @@
+"""The read side's short-lived copies of names and places, on a real FerretDB collection."""
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from agora.feed.readside.reference_cache import ReferenceCache
+from agora.localinfra import InfraEndpoints
+
+pytestmark = pytest.mark.integration
+
+Document = dict[str, Any]
+
+
+class Timer:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def database(infra_endpoints: InfraEndpoints) -> AsyncIterator[AsyncDatabase[Document]]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(infra_endpoints.mongo_url)
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    yield client[name]
+    await client.drop_database(name)
+    await client.close()
+
+
+def display_name(document: Document) -> str | None:
+    return None if document.get("erased") else document.get("display_name")
+
+
+def names(seconds: float, timer: Timer) -> ReferenceCache[str]:
+    return ReferenceCache(
+        seconds=seconds,
+        projection={"display_name": 1, "erased": 1},
+        convert=display_name,
+        timer=timer,
+    )
+
+
+async def test_a_name_is_reused_for_its_lifetime_then_read_again(
+    database: AsyncDatabase[Document],
+) -> None:
+    people = database["people"]
+    await people.insert_many([{"_id": "ana", "display_name": "Ana"}, {"_id": "bo"}])
+    timer = Timer()
+    cache = names(5, timer)
+
+    assert await cache.lookup(people, ["ana", "bo", "cy", "ana"]) == {
+        "ana": "Ana",
+        "bo": None,
+        "cy": None,
+    }
+    await people.update_one({"_id": "ana"}, {"$set": {"erased": True}})
+    await people.update_one({"_id": "bo"}, {"$set": {"display_name": "Bo"}})
+    await people.insert_one({"_id": "cy", "display_name": "Cy"})
+
+    # Only what was found is reused; what was unknown or not usable is read again at once.
+    assert await cache.lookup(people, ["ana", "bo", "cy"]) == {
+        "ana": "Ana",
+        "bo": "Bo",
+        "cy": "Cy",
+    }
+    timer.now += 5.01
+    assert (await cache.lookup(people, ["ana"]))["ana"] is None
+
+
+async def test_copies_belong_to_their_collection_and_none_are_kept_at_zero_seconds(
+    database: AsyncDatabase[Document],
+) -> None:
+    first, second = database["people__g1"], database["people__g2"]
+    await first.insert_one({"_id": "ana", "display_name": "Ana"})
+    await second.insert_one({"_id": "ana", "display_name": "Ana Lima"})
+    timer = Timer()
+    cache = names(60, timer)
+
+    assert await cache.lookup(first, ["ana"]) == {"ana": "Ana"}
+    assert await cache.lookup(second, ["ana"]) == {"ana": "Ana Lima"}
+
+    never = names(0, timer)
+    assert await never.lookup(first, ["ana"]) == {"ana": "Ana"}
+    await first.update_one({"_id": "ana"}, {"$set": {"display_name": "Ana S."}})
+    assert await never.lookup(first, ["ana"]) == {"ana": "Ana S."}
