@@ -2,9 +2,11 @@
 communities, on every read path (home, community, profile, tag, post, questions, praise)."""
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
+from agora.communities.domain import events as community_events
 from tests.feed.harness import FeedApi, Organisation
 from tests.feed.reading import ids, place, publish
 
@@ -151,3 +153,31 @@ async def test_a_person_who_joins_later_reads_the_community_but_gets_no_old_copi
     assert await ids(api, f"/communities/{community}/posts", newcomer) == [after, before]
     assert (await api.call("GET", f"/posts/{before}", person=newcomer)).status_code == 200
     assert await ids(api, "/me/timeline", newcomer) == [after]
+
+
+async def test_a_membership_that_arrives_after_a_post_still_brings_it_home(
+    api: FeedApi, org: Organisation
+) -> None:
+    """A membership recorded before a post but applied after it (the communities topic is not
+    ordered against the feed's) copies that post into the newcomer's home; posts older than
+    the membership stay out, and a redelivered membership adds nothing."""
+    owner, newcomer = await org.person(), await org.person()
+    community = await org.community(owner, visibility="secret")
+    await api.settled()
+    older = await publish(api, owner, place(community), text="Avant")
+    await api.settled()
+    joined_at = datetime.now(UTC)
+    later = await publish(api, owner, place(community), text="Bienvenue")
+    await api.settled()
+    assert await ids(api, "/me/timeline", newcomer) == []
+
+    joined = await org.community_events(
+        community, community_events.MemberJoined(person_id=newcomer), at=joined_at
+    )
+    await api.settled()
+    assert await ids(api, "/me/timeline", newcomer) == [later]
+    assert await ids(api, f"/communities/{community}/posts", newcomer) == [later, older]
+
+    await org.send(org.communities_topic, joined[0])
+    await api.settled()
+    assert await ids(api, "/me/timeline", newcomer) == [later]

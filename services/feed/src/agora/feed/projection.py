@@ -1,7 +1,10 @@
 """The feed's projection: one consumer of the feed, profiles, cards and communities topics.
 
 Each event goes through the parts in a fixed order: facts first (so a post's fan-out sees the
-memberships and follows that came before it), then posts, timelines and notifications. Every
+memberships and follows that came before it), then posts, timelines and notifications. A
+membership that arrives after posts recorded after it (another topic, another poll) still gets
+those posts into the member's home and their notifications (``timelines.apply_fact``,
+``held_notifications``). Every
 part's apply is idempotent on its own, so a redelivered event changes nothing.
 """
 
@@ -60,4 +63,5 @@ class FeedProjection:
         await apply_fact(
             envelope, fact, collection(read_model, "people"), collection(read_model, "communities")
         )
+        await timelines.apply_fact(envelope, fact, read_model)
         await notifications.apply_fact(envelope, fact, read_model)

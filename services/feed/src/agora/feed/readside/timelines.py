@@ -27,7 +27,7 @@ is still a member of the community).
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -35,14 +35,23 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from agora.eventsourcing import DomainEvent, EventEnvelope, ReadModel, apply_once
 from agora.eventsourcing.readmodel import APPLIED_FIELD
+from agora.feed import upstream
 from agora.feed.clock import Clock
 from agora.feed.domain.commands import Actor
 from agora.feed.domain.errors import CommunityNotFoundError, PostNotFoundError
 from agora.feed.domain.events import PostEdited, PostPublished
-from agora.feed.facts import CommunityFacts, FactsQueries, PersonFacts
+from agora.feed.facts import MEMBERSHIP_STARTS, CommunityFacts, FactsQueries, PersonFacts
 from agora.feed.readmodel import CollectionSource, GenerationCollections, collection
 from agora.feed.readside import posts as posts_part
-from agora.feed.readside.pages import Candidate, Cursor, InvalidCursorError, TimelineMerge, append
+from agora.feed.readside.pages import (
+    Candidate,
+    Cursor,
+    InvalidCursorError,
+    TimelineMerge,
+    append,
+    millis,
+    stored_entries,
+)
 from agora.feed.readside.questions import question_topics, reader_topics
 from agora.feed.readside.reference_cache import ReferenceCache
 
@@ -68,6 +77,8 @@ LIST_PROJECTION = {
 PERSON_PROJECTION = {"followers": 0, "interests": 0}
 COMMUNITY_PROJECTION = {"members": 0, "pending_requests": 0}
 NAME_PROJECTION = {"display_name": 1, "erased": 1}
+LATE_MEMBERSHIP_WINDOW = timedelta(minutes=15)
+"""How long after a membership started its posts may have been applied before it."""
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -77,6 +88,7 @@ __all__ = [
     "PostsPage",
     "TimelineQueries",
     "apply_event",
+    "apply_fact",
 ]
 
 
@@ -175,6 +187,32 @@ async def apply_event(
         envelope=envelope,
         update={"$set": record} if record else {},
     )
+
+
+async def apply_fact(
+    envelope: EventEnvelope, fact: upstream.UpstreamEvent, read_model: ReadModel
+) -> None:
+    """A membership started: copy into the member's home the posts of the community recorded
+    since, which were fanned out before the membership reached the projection (Kafka does not
+    order the communities topic against the feed's). Older posts are not copied: a newcomer
+    reads them in the community. Only the community timeline's newest bucket, and posts of the
+    ``LATE_MEMBERSHIP_WINDOW`` after the membership, are looked at: a membership redelivered
+    long after (a consumer restart) then costs a lookup, not an append per newer post."""
+    if envelope.type not in MEMBERSHIP_STARTS or not isinstance(fact, upstream.PersonEvent):
+        return
+    community_id = upstream.aggregate_id(envelope)
+    timelines = collection(read_model, "timelines")
+    head = await timelines.find_one({"_id": community_key(community_id)})
+    since = millis(envelope.time)
+    until = millis(envelope.time + LATE_MEMBERSHIP_WINDOW)
+    missed = [
+        entry
+        for entry in stored_entries(head)
+        if entry.get("fanned_out", False) and since <= millis(entry["at"]) <= until
+    ]
+    for entry in missed:
+        copy = {"post_id": entry["post_id"], "at": entry["at"], "community_id": community_id}
+        await append(timelines, home_key(fact.person_id), {**copy, "reasons": ["member"]})
 
 
 async def _deliver(timelines: AsyncCollection[Document], deliveries: _Deliveries) -> None:
