@@ -8,7 +8,7 @@ import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from agora.feed.readside.reference_cache import ReferenceCache
+from agora.feed.readside.reference_cache import name_cache
 from agora.localinfra import InfraEndpoints
 
 pytestmark = pytest.mark.integration
@@ -35,26 +35,13 @@ async def database(infra_endpoints: InfraEndpoints) -> AsyncIterator[AsyncDataba
     await client.close()
 
 
-def display_name(document: Document) -> str | None:
-    return None if document.get("erased") else document.get("display_name")
-
-
-def names(seconds: float, timer: Timer) -> ReferenceCache[str]:
-    return ReferenceCache(
-        seconds=seconds,
-        projection={"display_name": 1, "erased": 1},
-        convert=display_name,
-        timer=timer,
-    )
-
-
 async def test_a_name_is_reused_for_its_lifetime_then_read_again(
     database: AsyncDatabase[Document],
 ) -> None:
     people = database["people"]
     await people.insert_many([{"_id": "ana", "display_name": "Ana"}, {"_id": "bo"}])
     timer = Timer()
-    cache = names(5, timer)
+    cache = name_cache(5, timer=timer)
 
     assert await cache.lookup(people, ["ana", "bo", "cy", "ana"]) == {
         "ana": "Ana",
@@ -82,12 +69,12 @@ async def test_copies_belong_to_their_collection_and_none_are_kept_at_zero_secon
     await first.insert_one({"_id": "ana", "display_name": "Ana"})
     await second.insert_one({"_id": "ana", "display_name": "Ana Lima"})
     timer = Timer()
-    cache = names(60, timer)
+    cache = name_cache(60, timer=timer)
 
     assert await cache.lookup(first, ["ana"]) == {"ana": "Ana"}
     assert await cache.lookup(second, ["ana"]) == {"ana": "Ana Lima"}
 
-    never = names(0, timer)
+    never = name_cache(0, timer=timer)
     assert await never.lookup(first, ["ana"]) == {"ana": "Ana"}
     await first.update_one({"_id": "ana"}, {"$set": {"display_name": "Ana S."}})
     assert await never.lookup(first, ["ana"]) == {"ana": "Ana S."}

@@ -116,7 +116,11 @@ def _lifespan(*, settings: FeedSettings, clock: Clock) -> ServiceLifespan:
             large_community_members=settings.large_community_members,
             reference_cache_seconds=settings.reference_cache_seconds,
         )
-        app.state.notifications = NotificationQueries(collections=collections, facts=facts)
+        app.state.notifications = NotificationQueries(
+            collections=collections,
+            facts=facts,
+            reference_cache_seconds=settings.reference_cache_seconds,
+        )
         producer = create_producer(
             bootstrap_servers=settings.kafka_bootstrap_servers,
             client_id=f"{settings.service_name}-relay",

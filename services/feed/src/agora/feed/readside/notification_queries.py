@@ -15,10 +15,11 @@ from typing import Any, Literal, cast
 
 from agora.eventsourcing.times import as_utc
 from agora.feed.domain.events import NotificationKind
-from agora.feed.facts import CommunityFacts, FactsQueries, PersonFacts
+from agora.feed.facts import CommunityFacts, FactsQueries
 from agora.feed.readmodel import CollectionSource
 from agora.feed.readside.notification_context import PostContext, context_key
 from agora.feed.readside.notification_inbox import Inbox, bucket_key, notification_key
+from agora.feed.readside.reference_cache import ReferenceCache, name_cache
 
 Document = dict[str, Any]
 Resolution = Literal["approved", "rejected"]
@@ -100,13 +101,20 @@ def is_valid_cursor(cursor: str) -> bool:
 class _Sight:
     """What one reader may see now; every lookup is by ``_id`` and made once per request."""
 
-    def __init__(self, viewer: str, facts: FactsQueries, collections: CollectionSource) -> None:
+    def __init__(
+        self,
+        viewer: str,
+        facts: FactsQueries,
+        collections: CollectionSource,
+        names: ReferenceCache[str],
+    ) -> None:
         self.viewer = viewer
         self._facts = facts
         self._collections = collections
+        self._name_cache = names
         self._communities: dict[str, CommunityFacts | None] = {}
         self._contexts: dict[str, PostContext | None] = {}
-        self._people: dict[str, PersonFacts | None] = {}
+        self._names: dict[str, str | None] = {}
 
     async def load(
         self,
@@ -118,8 +126,9 @@ class _Sight:
         """Look up, concurrently, the communities, posts and people not looked up yet."""
         new_communities = {c for c in communities if c is not None} - self._communities.keys()
         new_posts = {p for p in posts if p is not None} - self._contexts.keys()
-        new_people = set(people) - self._people.keys()
+        new_people = set(people) - self._names.keys()
         contexts = await self._collections.active("notifications")
+        people_collection = await self._collections.active("people")
 
         async def community(community_id: str) -> None:
             self._communities[community_id] = await self._facts.community(community_id)
@@ -128,13 +137,13 @@ class _Sight:
             document = await contexts.find_one({"_id": context_key(post_id)})
             self._contexts[post_id] = PostContext.from_document(document)
 
-        async def person(person_id: str) -> None:
-            self._people[person_id] = await self._facts.person(person_id)
+        async def names() -> None:
+            self._names.update(await self._name_cache.lookup(people_collection, new_people))
 
         await asyncio.gather(
             *(community(c) for c in new_communities),
             *(post(p) for p in new_posts),
-            *(person(p) for p in new_people),
+            names(),
         )
 
     def community(self, community_id: str | None) -> CommunityFacts | None:
@@ -147,8 +156,7 @@ class _Sight:
 
     def display_name(self, person_id: str) -> str | None:
         """A person's display name, if the feed knows it (erased people have none)."""
-        person = self._people.get(person_id)
-        return person.display_name if person is not None else None
+        return self._names.get(person_id)
 
     def shows(
         self, kind: str, community_id: str | None, post_id: str | None, comment_id: str | None
@@ -172,9 +180,16 @@ class _Sight:
 class NotificationQueries:
     """Answers a person's questions about their own notifications."""
 
-    def __init__(self, *, collections: CollectionSource, facts: FactsQueries) -> None:
+    def __init__(
+        self,
+        *,
+        collections: CollectionSource,
+        facts: FactsQueries,
+        reference_cache_seconds: float = 0.0,
+    ) -> None:
         self._collections = collections
         self._facts = facts
+        self._names = name_cache(reference_cache_seconds)
 
     async def _inbox(self, person_id: str) -> Inbox:
         inboxes = await self._collections.active("inboxes")
@@ -184,7 +199,7 @@ class NotificationQueries:
         """The person's notifications, newest first, from ``cursor`` (``None``: the newest)."""
         inbox = await self._inbox(person_id)
         bucket, index = _position(cursor, inbox)
-        sight = _Sight(person_id, self._facts, self._collections)
+        sight = _Sight(person_id, self._facts, self._collections, self._names)
         unread = {entry["id"] for entry in inbox.unread}
         items: list[NotificationView] = []
         scanned = 0
@@ -208,7 +223,7 @@ class NotificationQueries:
     async def unread_count(self, person_id: str) -> UnreadCount:
         """How many unread notifications the person may see now ("99+" past 99)."""
         inbox = await self._inbox(person_id)
-        sight = _Sight(person_id, self._facts, self._collections)
+        sight = _Sight(person_id, self._facts, self._collections, self._names)
         newest_first = list(reversed(inbox.unread))
         visible = 0
         for start in range(0, len(newest_first), UNREAD_CAP + 1):
@@ -229,7 +244,7 @@ class NotificationQueries:
     async def preferences(self, person_id: str) -> InboxPreferences:
         """The kinds the person turned off and the communities they muted (that they may know)."""
         inbox = await self._inbox(person_id)
-        sight = _Sight(person_id, self._facts, self._collections)
+        sight = _Sight(person_id, self._facts, self._collections, self._names)
         await sight.load(communities=inbox.muted_communities)
         muted = []
         for community_id in inbox.muted_communities:

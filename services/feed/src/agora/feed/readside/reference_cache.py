@@ -70,3 +70,19 @@ class ReferenceCache(Generic[Value]):
         if self._entries is None:
             return None
         return self._entries.get((collection.full_name, document_id))
+
+
+NAME_PROJECTION = {"display_name": 1, "erased": 1}
+
+
+def _display_name(document: Document) -> str | None:
+    return None if document.get("erased") else document.get("display_name")
+
+
+def name_cache(
+    seconds: float, *, timer: Callable[[], float] = time.monotonic
+) -> ReferenceCache[str]:
+    """People's display names (``None`` for erased people and people not known yet)."""
+    return ReferenceCache(
+        seconds=seconds, projection=NAME_PROJECTION, convert=_display_name, timer=timer
+    )

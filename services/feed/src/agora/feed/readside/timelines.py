@@ -53,7 +53,7 @@ from agora.feed.readside.pages import (
     stored_entries,
 )
 from agora.feed.readside.questions import question_topics, reader_topics
-from agora.feed.readside.reference_cache import ReferenceCache
+from agora.feed.readside.reference_cache import ReferenceCache, name_cache
 
 Document = dict[str, Any]
 Reason = Literal["author", "follow", "member", "mention"]
@@ -76,7 +76,6 @@ LIST_PROJECTION = {
 }
 PERSON_PROJECTION = {"followers": 0, "interests": 0}
 COMMUNITY_PROJECTION = {"members": 0, "pending_requests": 0}
-NAME_PROJECTION = {"display_name": 1, "erased": 1}
 LATE_MEMBERSHIP_WINDOW = timedelta(minutes=15)
 """How long after a membership started its posts may have been applied before it."""
 
@@ -459,9 +458,7 @@ class TimelineQueries:
         self._facts = facts
         self._clock = clock
         self._large_community_members = large_community_members
-        self._name_cache = ReferenceCache(
-            seconds=reference_cache_seconds, projection=NAME_PROJECTION, convert=_display_name
-        )
+        self._name_cache = name_cache(reference_cache_seconds)
         self._place_cache = ReferenceCache(
             seconds=reference_cache_seconds, projection=COMMUNITY_PROJECTION, convert=_place_info
         )
@@ -675,10 +672,6 @@ class TimelineQueries:
     async def _names(self, person_ids: Iterable[str]) -> dict[str, str | None]:
         people = await self._collections.active("people")
         return await self._name_cache.lookup(people, sorted(set(person_ids)))
-
-
-def _display_name(document: Document) -> str | None:
-    return None if document.get("erased") else document.get("display_name")
 
 
 def _place_info(document: Document) -> PlaceInfo | None:
