@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.eventsourcing import MongoEventStore, ProjectionCatalog, RetryPolicy
@@ -287,12 +288,17 @@ async def test_trace_context_survives_the_round_trip_through_kafka(pipeline: Pip
 
     pipeline.start_projection()
 
+    def spans_by_kind() -> dict[trace.SpanKind, ReadableSpan]:
+        finished = exporter.get_finished_spans()
+        return {s.kind: s for s in finished if s.context.trace_id == request.trace_id}
+
     async def projected() -> bool:
-        return "tally-trace" in await pipeline.totals()
+        # The consumer's span ends after the projection's write is acknowledged.
+        applied = "tally-trace" in await pipeline.totals()
+        return applied and trace.SpanKind.CONSUMER in spans_by_kind()
 
     await eventually(projected)
-    spans = [s for s in exporter.get_finished_spans() if s.context.trace_id == request.trace_id]
-    by_kind = {s.kind: s for s in spans}
+    by_kind = spans_by_kind()
     publish = by_kind[trace.SpanKind.PRODUCER]
     process = by_kind[trace.SpanKind.CONSUMER]
     assert publish.parent is not None
