@@ -13,13 +13,14 @@ from agora.eventsourcing.errors import (
 from agora.eventsourcing.events import DomainEvent
 from agora.eventsourcing.mongo_store import MongoEventStore
 from agora.eventsourcing.projection import Projection, ReadModel, RetryPolicy
-from agora.eventsourcing.readmodel import ProjectionCatalog, apply_once
+from agora.eventsourcing.readmodel import READER_REMEMBER_SECONDS, ProjectionCatalog, apply_once
 from agora.eventsourcing.registry import EventRegistry
 from agora.eventsourcing.relay import OutboxRelay
 from agora.eventsourcing.runner import ProjectionRunner
 from agora.eventsourcing.store import AppendResult, EventStore
 
 __all__ = [
+    "READER_REMEMBER_SECONDS",
     "Aggregate",
     "AggregateRepository",
     "AppendResult",

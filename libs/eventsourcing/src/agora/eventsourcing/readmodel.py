@@ -8,6 +8,8 @@ Read models live in generations (``<name>__g<N>``): a rebuild fills generation N
 topics while N serves reads, then the catalog switches to N+1.
 """
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -18,6 +20,8 @@ from agora.eventsourcing.envelope import EventEnvelope
 
 Document = dict[str, Any]
 CATALOG_COLLECTION = "projection_generations"
+READER_REMEMBER_SECONDS = 1.0
+"""How long the query side of a service reuses a projection's active generation."""
 APPLIED_FIELD = "_applied"
 
 
@@ -51,26 +55,52 @@ def strip_bookkeeping(document: Document) -> Document:
 
 
 class ProjectionCatalog:
-    """Which generation of each projection's read model is active."""
+    """Which generation of each projection's read model is active.
 
-    def __init__(self, *, database: AsyncDatabase[Document]) -> None:
+    Readers may let it remember the answer for ``remember_seconds``: a page that reads several
+    collections would otherwise pay a catalog lookup for each, while a switch of generations
+    (a rebuild) happens a few times a year and may reach readers a second late. Runners and
+    rebuilds keep the default, 0: they always ask the database.
+    """
+
+    def __init__(
+        self,
+        *,
+        database: AsyncDatabase[Document],
+        remember_seconds: float = 0.0,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._database = database
         self._catalog: AsyncCollection[Document] = database[CATALOG_COLLECTION]
+        self._remember_seconds = remember_seconds
+        self._timer = timer
+        self._remembered: dict[str, tuple[int, float]] = {}
+        """Per projection, the active generation and until when it may be reused."""
 
     async def active_generation(self, name: str) -> int:
         """The active generation, creating generation 1 for a new projection."""
+        remembered = self._remembered.get(name)
+        if remembered is not None and self._timer() < remembered[1]:
+            return remembered[0]
+        generation = await self._read_active_generation(name)
+        if self._remember_seconds > 0:
+            self._remembered[name] = (generation, self._timer() + self._remember_seconds)
+        return generation
+
+    async def _read_active_generation(self, name: str) -> int:
         document = await self._catalog.find_one({"_id": name})
         if document is not None:
             return int(document["active"])
         try:
             await self._catalog.insert_one({"_id": name, "active": 1})
         except DuplicateKeyError:
-            return await self.active_generation(name)
+            return await self._read_active_generation(name)
         return 1
 
     async def activate(self, name: str, generation: int) -> None:
         """Make ``generation`` the one readers and live runners use."""
         await self._catalog.update_one({"_id": name}, {"$set": {"active": generation}}, upsert=True)
+        self._remembered.pop(name, None)
 
     def collection(self, name: str, generation: int, part: str = "") -> AsyncCollection[Document]:
         """One collection of a projection's read model in a given generation."""

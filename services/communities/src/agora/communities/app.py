@@ -21,6 +21,7 @@ from agora.communities.queries import DirectoryQueries
 from agora.communities.service import CommunityService
 from agora.communities.settings import CommunitiesSettings
 from agora.eventsourcing import (
+    READER_REMEMBER_SECONDS,
     AggregateRepository,
     MongoEventStore,
     OutboxRelay,
@@ -100,7 +101,7 @@ def _lifespan(*, settings: CommunitiesSettings, clock: Clock) -> ServiceLifespan
             snapshots=MongoSnapshotStore(database=database),
         )
         queries = DirectoryQueries(
-            catalog=ProjectionCatalog(database=database),
+            catalog=ProjectionCatalog(database=database, remember_seconds=READER_REMEMBER_SECONDS),
             projection_name=settings.directory_projection,
         )
         app.state.communities = CommunityService(

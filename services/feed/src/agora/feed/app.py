@@ -9,7 +9,13 @@ from opentelemetry.trace import TracerProvider
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from agora.eventsourcing import MongoEventStore, OutboxRelay, ProjectionCatalog, ProjectionRunner
+from agora.eventsourcing import (
+    READER_REMEMBER_SECONDS,
+    MongoEventStore,
+    OutboxRelay,
+    ProjectionCatalog,
+    ProjectionRunner,
+)
 from agora.eventsourcing.kafka import create_producer
 from agora.eventsourcing.lease import MongoLease
 from agora.eventsourcing.topics import TopicSpec, ensure_topics
@@ -100,7 +106,7 @@ def _lifespan(*, settings: FeedSettings, clock: Clock) -> ServiceLifespan:
             bootstrap_servers=settings.kafka_bootstrap_servers, topics=consumed_topics(settings)
         )
         collections = FeedCollections(
-            catalog=ProjectionCatalog(database=database),
+            catalog=ProjectionCatalog(database=database, remember_seconds=READER_REMEMBER_SECONDS),
             projection_name=settings.projection_prefix,
         )
         facts = FactsQueries(collections)

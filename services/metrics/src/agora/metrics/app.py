@@ -9,7 +9,7 @@ from opentelemetry.trace import TracerProvider
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from agora.eventsourcing import ProjectionCatalog
+from agora.eventsourcing import READER_REMEMBER_SECONDS, ProjectionCatalog
 from agora.eventsourcing.topics import TopicSpec, ensure_topics
 from agora.metrics.api import routes
 from agora.metrics.api.errors import metrics_problems
@@ -100,7 +100,7 @@ def _lifespan(*, settings: MetricsSettings, clock: Clock) -> ServiceLifespan:
             bootstrap_servers=settings.kafka_bootstrap_servers, topics=consumed_topics(settings)
         )
         store = ReadStore(
-            catalog=ProjectionCatalog(database=database),
+            catalog=ProjectionCatalog(database=database, remember_seconds=READER_REMEMBER_SECONDS),
             projection_name=settings.projection_name,
         )
         app.state.store = store

@@ -9,6 +9,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.eventsourcing import (
+    READER_REMEMBER_SECONDS,
     EventStore,
     MongoEventStore,
     OutboxRelay,
@@ -143,7 +144,10 @@ async def open_runtime(settings: ProfilesSettings) -> AsyncIterator[Runtime]:
             database=database,
             service=service,
             queries=PeopleQueries(
-                catalog=ProjectionCatalog(database=database), name=settings.read_model_name
+                catalog=ProjectionCatalog(
+                    database=database, remember_seconds=READER_REMEMBER_SECONDS
+                ),
+                name=settings.read_model_name,
             ),
             answers=answers,
             workers=ProcessWorkers(outbox=(relay,), background=(runner, cards)),

@@ -12,7 +12,7 @@ from opentelemetry.trace import TracerProvider
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from agora.eventsourcing import ProjectionCatalog
+from agora.eventsourcing import READER_REMEMBER_SECONDS, ProjectionCatalog
 from agora.eventsourcing.topics import TopicSpec, ensure_topics
 from agora.search.api import autocomplete, communities, people, posts, schemas
 from agora.search.api.problems import search_problems
@@ -125,7 +125,7 @@ def _lifespan(*, settings: SearchSettings, clock: Clock) -> ServiceLifespan:
         app.state.clock = clock
         app.state.backend = SearchBackend(client=elasticsearch, names=indices.names)
         app.state.side_model = ActiveSideModel(
-            catalog=ProjectionCatalog(database=database),
+            catalog=ProjectionCatalog(database=database, remember_seconds=READER_REMEMBER_SECONDS),
             projection_name=settings.projection_prefix,
         )
         runner = IndexingRunner(

@@ -1,7 +1,6 @@
 """Loading and saving side-model records in one generation's collections (``_id`` lookups only,
 the one kind FerretDB answers from an index)."""
 
-import time
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -131,28 +130,17 @@ SEARCHER_FIELDS = {"contributions": False, "endorsements": False, "endorsed": Fa
 class ActiveSideModel:
     """The side model of the active generation, for the query side (memberships, follows).
 
-    The active generation is asked again at most every ``generation_ttl`` seconds: after a
-    rebuild's switch, queries read the new generation's memberships within that time (both
-    generations are complete projections, so either answer is right).
+    The active generation comes from the catalog, which the query side lets remember it for
+    a second: after a rebuild's switch, queries read the new generation's memberships within
+    that time (both generations are complete projections, so either answer is right).
     """
 
-    def __init__(
-        self,
-        *,
-        catalog: ProjectionCatalog,
-        projection_name: str,
-        generation_ttl: float = 1.0,
-    ) -> None:
+    def __init__(self, *, catalog: ProjectionCatalog, projection_name: str) -> None:
         self._catalog = catalog
         self._name = projection_name
-        self._ttl = generation_ttl
-        self._generation: tuple[int, float] | None = None
 
     async def _active(self) -> int:
-        now = time.monotonic()
-        if self._generation is None or now - self._generation[1] > self._ttl:
-            self._generation = (await self._catalog.active_generation(self._name), now)
-        return self._generation[0]
+        return await self._catalog.active_generation(self._name)
 
     async def person(self, person_id: str) -> PersonRecord | None:
         """The person's record in the active generation, without their contributions and
