@@ -605,7 +605,8 @@ class TimelineQueries:
         while len(accepted) < limit:
             batch: list[Candidate] = []
             missing = limit - len(accepted)
-            wanted = missing + 5 if rounds == 0 else max(2 * missing, 10)
+            # Most candidates are readable: fetch exactly what the page needs, more only if not.
+            wanted = missing if rounds == 0 else max(2 * missing, 10)
             rounds += 1
             while len(batch) < wanted:
                 candidate = await merge.next()
