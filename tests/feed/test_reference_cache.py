@@ -10,20 +10,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.feed.readside.reference_cache import name_cache
 from agora.localinfra import InfraEndpoints
+from tests.support.timers import ManualTimer
 
 pytestmark = pytest.mark.integration
 
 Document = dict[str, Any]
-
-
-class Timer:
-    """A monotonic clock the test moves."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -40,7 +31,7 @@ async def test_a_name_is_reused_for_its_lifetime_then_read_again(
 ) -> None:
     people = database["people"]
     await people.insert_many([{"_id": "ana", "display_name": "Ana"}, {"_id": "bo"}])
-    timer = Timer()
+    timer = ManualTimer()
     cache = name_cache(5, timer=timer)
 
     assert await cache.lookup(people, ["ana", "bo", "cy", "ana"]) == {
@@ -68,7 +59,7 @@ async def test_copies_belong_to_their_collection_and_none_are_kept_at_zero_secon
     first, second = database["people__g1"], database["people__g2"]
     await first.insert_one({"_id": "ana", "display_name": "Ana"})
     await second.insert_one({"_id": "ana", "display_name": "Ana Lima"})
-    timer = Timer()
+    timer = ManualTimer()
     cache = name_cache(60, timer=timer)
 
     assert await cache.lookup(first, ["ana"]) == {"ana": "Ana"}

@@ -16,20 +16,13 @@ from agora.gateway.openapi import merge_documents, namespace_service_document
 from agora.gateway.ratelimit import TokenBuckets
 from agora.localinfra.identity import DEV_AUDIENCE, DEV_ISSUER, ensure_signing_key, sign_token
 from tests.support.memory_store import InMemoryEventStore
+from tests.support.timers import ManualTimer
 
 pytestmark = pytest.mark.unit
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_bucket_allows_its_burst_then_refills_at_its_rate() -> None:
-    clock = Clock()
+    clock = ManualTimer()
     buckets = TokenBuckets(rate=2.0, burst=3, clock=clock)
 
     assert [buckets.take("a") for _ in range(3)] == [0.0, 0.0, 0.0]
@@ -43,7 +36,7 @@ def test_a_bucket_allows_its_burst_then_refills_at_its_rate() -> None:
 
 
 def test_buckets_keep_a_bounded_number_of_keys() -> None:
-    buckets = TokenBuckets(rate=1.0, burst=1, max_keys=100, clock=Clock())
+    buckets = TokenBuckets(rate=1.0, burst=1, max_keys=100, clock=ManualTimer())
 
     for index in range(1000):
         buckets.take(f"client-{index}")

@@ -6,24 +6,15 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.eventsourcing import ProjectionCatalog
+from tests.support.timers import ManualTimer
 
 pytestmark = pytest.mark.integration
-
-
-class Timer:
-    """A monotonic clock the test moves."""
-
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def test_a_reader_sees_a_switch_once_its_memory_expires_and_a_runner_at_once(
     database: AsyncDatabase[dict[str, Any]],
 ) -> None:
-    timer = Timer()
+    timer = ManualTimer()
     reader = ProjectionCatalog(database=database, remember_seconds=1.0, timer=timer)
     runner = ProjectionCatalog(database=database)
     rebuild = ProjectionCatalog(database=database)
@@ -42,7 +33,7 @@ async def test_a_reader_sees_a_switch_once_its_memory_expires_and_a_runner_at_on
 async def test_a_catalog_that_switches_forgets_what_it_remembered(
     database: AsyncDatabase[dict[str, Any]],
 ) -> None:
-    catalog = ProjectionCatalog(database=database, remember_seconds=60.0, timer=Timer())
+    catalog = ProjectionCatalog(database=database, remember_seconds=60.0, timer=ManualTimer())
 
     assert await catalog.active_generation("search") == 1
     await catalog.activate("search", 3)
