@@ -23,8 +23,8 @@ applied (closed and secret communities: members only); the read side checks agai
 inbox is read, so a person who left or was removed stops seeing those notifications. What a
 non-member is refused is held until their membership starts, and delivered then if the
 membership was recorded before the content (it reached the projection late: see
-``held_notifications``). Reports and
-join requests go to people who manage the community at that moment.
+``held_notifications``). Reports and join requests go to people who manage the community at
+that moment.
 
 Preferences: a disabled kind is not delivered. A muted community delivers only what addresses
 the person by name (``mention`` and ``praise``): comments, reactions, accepted answers, join
@@ -138,7 +138,7 @@ def admits(
     return community_id not in inbox.muted_communities or kind in PERSONAL_KINDS
 
 
-def chosen_notification(
+def _chosen_notification(
     inbox: Inbox,
     held: HeldNotification,
     *,
@@ -238,7 +238,7 @@ async def _deliver_held(
         context = PostContext.from_document(found)
         if context is None or not context.shows(item.comment_id):
             continue
-        document = chosen_notification(inbox, item, context=context, community=community)
+        document = _chosen_notification(inbox, item, context=context, community=community)
         if document is not None:
             await store.deliver(inbox, document)
     await held_store.release(community_id, person_id)
@@ -461,7 +461,7 @@ class _PostEventHandler:
             recorded_at=self.envelope.time,
             shown_at=self.at,
         )
-        document = chosen_notification(inbox, held, context=context, community=community)
+        document = _chosen_notification(inbox, held, context=context, community=community)
         if document is not None:
             await self.store.deliver(inbox, document)
         elif context.community_id is not None and _awaits_membership(
