@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from agora.gateway.app import create_app
 from agora.gateway.settings import GatewaySettings
+from agora.gateway.upstream import BUFFERED_BYTES
 from tests.gateway.harness import bearer, echoed, problem_of, serving
 
 pytestmark = pytest.mark.integration
@@ -95,11 +96,30 @@ async def test_a_header_that_cannot_be_forwarded_is_the_clients_400_not_a_502(
     """Found by the fuzzer: a name with a separator, or a value with a vertical tab, reaches
     the gateway but cannot go out as HTTP/1.1; that was a 502 blaming the service."""
     token = (b"Authorization", alice["Authorization"].encode())
-    for header in ((b"X-Note", b"a\x0bb"), (b"X-Note;", b"1")):
+    # The last: obs-text that is not UTF-8 (Latin-1 "café"), which the gateway's client cannot
+    # send as the same octets.
+    for header in ((b"X-Note", b"a\x0bb"), (b"X-Note;", b"1"), (b"X-Note", b"caf\xe9")):
         response = await gateway.get("/api/v1/echo/echo/x", headers=[token, header])
 
         assert response.status_code == 400, response.text
         assert problem_of(response)["type"].endswith("/gateway/invalid-header")
+
+
+async def test_the_service_gets_the_clients_headers_and_the_gateways_and_nothing_else(
+    gateway: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    """No User-Agent, Accept, Accept-Encoding or Content-Type of the gateway's own making: an
+    Accept-Encoding the client never sent would bring it a compressed answer."""
+    request = gateway.build_request("POST", "/api/v1/echo/echo/x", headers=alice, content=b"{}")
+    for default in ("accept", "accept-encoding", "user-agent", "connection"):
+        del request.headers[default]  # the test client's own defaults
+
+    response = await gateway.send(request)
+
+    names = {name for name, _ in echoed(response).headers}
+    gateways = {"x-request-id", "traceparent", "x-forwarded-for", "x-forwarded-proto"}
+    gateways |= {"x-forwarded-prefix", "x-forwarded-host", "host"}
+    assert names == {"authorization", "content-length"} | gateways
 
 
 async def test_hop_by_hop_cookie_and_identity_headers_are_not_forwarded(
@@ -146,16 +166,23 @@ async def test_the_services_headers_come_back_with_locations_in_the_gateways_ter
     assert response.json() == {"id": "7"}
 
 
-async def test_a_large_streamed_upload_arrives_whole(
-    gateway: httpx.AsyncClient, alice: dict[str, str]
+@pytest.mark.parametrize(
+    ("size", "declared"),
+    [(200 * 1024, False), (200 * 1024, True), (BUFFERED_BYTES, True), (1, True)],
+    ids=["large-chunked", "large-with-length", "largest-read-whole", "one-byte"],
+)
+async def test_an_upload_arrives_whole_chunked_or_not_streamed_or_read_whole(
+    gateway: httpx.AsyncClient, alice: dict[str, str], size: int, declared: bool
 ) -> None:
-    payload = os.urandom(200 * 1024)
+    payload = os.urandom(size)
 
     async def chunks() -> AsyncIterator[bytes]:
         for start in range(0, len(payload), 16 * 1024):
             yield payload[start : start + 16 * 1024]
 
-    response = await gateway.post("/api/v1/echo/echo/upload", headers=alice, content=chunks())
+    response = await gateway.post(
+        "/api/v1/echo/echo/upload", headers=alice, content=payload if declared else chunks()
+    )
 
     request = echoed(response)
     assert request.body_bytes == len(payload)

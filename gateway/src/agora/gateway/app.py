@@ -6,7 +6,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-import httpx
+import aiohttp
 from fastapi import FastAPI
 from opentelemetry.trace import TracerProvider
 from pymongo import AsyncMongoClient
@@ -33,7 +33,7 @@ from agora.gateway.upstream import (
     METHODS,
     Forwarder,
     ServiceRoute,
-    create_upstream_client,
+    create_upstream_session,
     service_routes,
 )
 from agora.servicekit import ReadinessCheck, ServiceLifespan
@@ -71,12 +71,10 @@ def create_app(
     verifier = JwtVerifier.from_settings(
         settings, verified_cache_size=settings.verified_token_cache_size
     )
-    # httpx logs every request it sends at INFO: one line per forwarded call, query included.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
-    def upstream_client() -> httpx.AsyncClient:
-        client: httpx.AsyncClient = app.state.upstream_client
-        return client
+    def upstream_session() -> aiohttp.ClientSession:
+        session: aiohttp.ClientSession = app.state.upstream_session
+        return session
 
     async def database_ready() -> None:
         database: AsyncDatabase[dict[str, Any]] = app.state.database
@@ -118,7 +116,7 @@ def create_app(
         routers=routers,
         readiness_checks=readiness_checks,
         upstream_checks={
-            name: service_readiness_check(upstream_client, route)
+            name: service_readiness_check(upstream_session, route)
             for name, route in service_route_map.items()
         },
         lifespan=_lifespan(settings=settings, verifier=verifier, clock=clock),
@@ -155,13 +153,13 @@ def _lifespan(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         route_map = service_routes(settings)
-        async with create_upstream_client(settings) as client:
-            app.state.upstream_client = client
+        async with create_upstream_session(settings) as session:
+            app.state.upstream_session = session
             app.state.openapi = OpenApiAggregator(
-                client=client, routes=route_map, ttl_seconds=settings.openapi_cache_seconds
+                session=session, routes=route_map, ttl_seconds=settings.openapi_cache_seconds
             )
             forwarder = Forwarder(
-                client=client, routes=route_map, max_body=settings.max_request_body_bytes
+                session=session, routes=route_map, max_body=settings.max_request_body_bytes
             )
             authenticator = Authenticator(verifier=verifier, service_roles=settings.service_roles)
             person_limits = TokenBuckets(
@@ -169,7 +167,7 @@ def _lifespan(
                 burst=settings.rate_limit_person_burst,
                 max_keys=settings.rate_limit_tracked_keys,
             )
-            live = _live_hub(settings, client, route_map)
+            live = _live_hub(settings, session, route_map)
             workers: list[Worker] = []
             if live is not None:
                 consumer = FeedEventConsumer(
@@ -207,14 +205,16 @@ def _lifespan(
 
 
 def _live_hub(
-    settings: GatewaySettings, client: httpx.AsyncClient, route_map: dict[str, ServiceRoute]
+    settings: GatewaySettings,
+    session: aiohttp.ClientSession,
+    route_map: dict[str, ServiceRoute],
 ) -> LiveHub | None:
     feed = route_map.get(settings.live_feed_service)
     if not settings.live_enabled or feed is None:
         return None
     checker = FeedChecker(
-        client=client,
-        base_url=feed.base_url,
+        session=session,
+        route=feed,
         concurrency=settings.live_check_concurrency,
         timeout_seconds=settings.live_check_timeout_seconds,
     )

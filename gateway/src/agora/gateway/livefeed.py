@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
+import aiohttp
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
 from agora.eventsourcing import EventEnvelope
 from agora.gateway.live import LiveHub, NotificationSeen, SignalKind
+from agora.gateway.upstream import ServiceRoute
 
 _logger = logging.getLogger(__name__)
 LIVE_FETCH_MIN_BYTES = 64 * 1024
@@ -144,16 +145,15 @@ class FeedChecker:
     def __init__(
         self,
         *,
-        client: httpx.AsyncClient,
-        base_url: httpx.URL,
+        session: aiohttp.ClientSession,
+        route: ServiceRoute,
         concurrency: int,
         timeout_seconds: float,
     ) -> None:
-        self._client = client
-        self._base_path = base_url.raw_path.rstrip(b"/")
-        self._base_url = base_url
+        self._session = session
+        self._route = route
         self._slots = asyncio.Semaphore(concurrency)
-        self._timeout = httpx.Timeout(timeout_seconds)
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
 
     async def timeline(self, token: str) -> set[str] | None:
         """Post ids of the first page of the home timeline (``GET /me/timeline``)."""
@@ -183,26 +183,24 @@ class FeedChecker:
         return seen
 
     async def _get(self, path: bytes, token: str) -> dict[str, Any] | None:
-        url = self._base_url.copy_with(
-            raw_path=self._base_path + path + f"?limit={CHECK_PAGE_SIZE}".encode()
-        )
+        url = self._route.url(path + f"?limit={CHECK_PAGE_SIZE}".encode())
         async with self._slots:
             try:
-                response = await self._client.get(
+                async with self._session.get(
                     url,
                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                    allow_redirects=False,
                     timeout=self._timeout,
-                )
-            except httpx.HTTPError as error:
+                ) as response:
+                    if response.status != 200:
+                        _logger.info("live updates: the feed answered %s", response.status)
+                        return None
+                    body = await response.json(content_type=None)
+            except (aiohttp.ClientError, TimeoutError) as error:
                 _logger.info("live updates: the feed did not answer (%s)", type(error).__name__)
                 return None
-        if response.status_code != 200:
-            _logger.info("live updates: the feed answered %s", response.status_code)
-            return None
-        try:
-            body = response.json()
-        except ValueError:
-            return None
+            except ValueError:
+                return None
         return body if isinstance(body, dict) else None
 
 

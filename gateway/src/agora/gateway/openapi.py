@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import httpx
+import aiohttp
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
@@ -225,14 +225,14 @@ class OpenApiAggregator:
     def __init__(
         self,
         *,
-        client: httpx.AsyncClient,
+        session: aiohttp.ClientSession,
         routes: Mapping[str, ServiceRoute],
         ttl_seconds: float,
         title: str = "Agora API",
         version: str = "1",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._client = client
+        self._session = session
         self._routes = dict(routes)
         self._ttl = ttl_seconds
         self._title = title
@@ -255,14 +255,15 @@ class OpenApiAggregator:
             return document
 
     async def _fetch(self, route: ServiceRoute) -> Document | None:
-        url = route.base_url.copy_with(
-            raw_path=route.base_url.raw_path.rstrip(b"/") + b"/openapi.json"
-        )
         try:
-            response = await self._client.get(url, timeout=OPENAPI_FETCH_TIMEOUT_SECONDS)
-            response.raise_for_status()
-            document = response.json()
-        except (httpx.HTTPError, ValueError) as error:
+            async with self._session.get(
+                route.url(b"/openapi.json"),
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=OPENAPI_FETCH_TIMEOUT_SECONDS),
+            ) as response:
+                response.raise_for_status()
+                document = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             _logger.info("no OpenAPI document from %s: %s", route.name, type(error).__name__)
             return None
         return document if isinstance(document, dict) else None

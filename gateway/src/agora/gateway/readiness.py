@@ -2,26 +2,27 @@
 
 from collections.abc import Callable
 
-import httpx
+import aiohttp
 
 from agora.gateway.upstream import ServiceRoute
 from agora.servicekit import ReadinessCheck, ReadinessFailure
 
 
 def service_readiness_check(
-    client: Callable[[], httpx.AsyncClient], route: ServiceRoute
+    session: Callable[[], aiohttp.ClientSession], route: ServiceRoute
 ) -> ReadinessCheck:
-    """A check passing when the service's own ``/readyz`` answers 200 (``client()`` sends)."""
-    url = route.base_url.copy_with(raw_path=route.base_url.raw_path.rstrip(b"/") + b"/readyz")
+    """A check passing when the service's own ``/readyz`` answers 200 (``session()`` sends)."""
+    url = route.url(b"/readyz")
 
     async def check() -> None:
         try:
-            response = await client().get(url)
-        except httpx.TimeoutException:
+            async with session().get(url, allow_redirects=False) as response:
+                status = response.status
+        except TimeoutError:
             raise ReadinessFailure("timed out") from None
-        except httpx.TransportError:
+        except aiohttp.ClientError:
             raise ReadinessFailure("unreachable") from None
-        if response.status_code != 200:
-            raise ReadinessFailure(f"not ready (HTTP {response.status_code})")
+        if status != 200:
+            raise ReadinessFailure(f"not ready (HTTP {status})")
 
     return check

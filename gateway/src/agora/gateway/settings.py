@@ -38,14 +38,18 @@ class GatewaySettings(ServiceSettings):
         default=2.0, gt=0, le=60, description="Connecting to a service; then a 503."
     )
     read_timeout_seconds: float = Field(
-        default=30.0, gt=0, le=600, description="Between two reads of a service's answer; a 504."
+        default=30.0,
+        gt=0,
+        le=600,
+        description="A service's silence while it is sent a request or read an answer; a 504.",
     )
-    write_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     pool_timeout_seconds: float = Field(
         default=2.0, gt=0, le=60, description="Waiting for a pooled connection; then a 503."
     )
     max_upstream_connections: int = Field(default=200, ge=1, le=10_000)
-    max_keepalive_connections: int = Field(default=50, ge=0, le=10_000)
+    keepalive_seconds: float = Field(
+        default=15.0, gt=0, le=600, description="How long an idle pooled connection is kept."
+    )
 
     verified_token_cache_size: int = Field(
         default=10_000,

@@ -1,19 +1,21 @@
-"""Forwarding a request to a service over the pooled HTTP client: the request body streamed,
-the answer streamed too unless it is small."""
+"""Forwarding a request to a service over the pooled HTTP client (aiohttp): small bodies and
+answers in one piece, larger ones streamed."""
 
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import unquote
 
-import httpx
+import aiohttp
 from fastapi import Request, Response
 from opentelemetry import propagate
 from prometheus_client import Counter, Histogram
 from starlette.background import BackgroundTask
+from starlette.requests import ClientDisconnect
 from starlette.responses import StreamingResponse
+from yarl import URL
 
 from agora.gateway.problems import (
     BAD_SERVICE_ANSWER_TYPE,
@@ -93,30 +95,49 @@ UPSTREAM_LATENCY = Histogram(
 )
 
 
-BUFFERED_ANSWER_BYTES = 64 * 1024
-"""Answers declaring at most this Content-Length are read whole, then sent in one piece:
-streaming an answer costs a task group and a disconnect watcher, worth it only for large or
-open-ended ones (event streams, chunked answers, downloads)."""
+BUFFERED_BYTES = 64 * 1024
+"""Bodies and answers declaring at most this Content-Length are read whole, then sent in one
+piece: streaming costs a task and a disconnect watcher, worth it only for large or open-ended
+ones (event streams, chunked answers, uploads, downloads)."""
+
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+"""RFC 9110 §5.1: a field name."""
+_FIELD_VALUE = re.compile(
+    rb"(?:[\x21-\x7e\x80-\xff](?:[\t \x21-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?"
+)
+"""RFC 9110 §5.5: visible octets (obs-text included) with inner spaces and tabs, no edges."""
+_NOT_URI_OCTET = re.compile(rb"[^\x21-\x22\x24-\x7e]")
+"""Octets a request target may not hold as they are (spaces, controls, non-ASCII, ``#``)."""
 
 
-def create_upstream_client(settings: GatewaySettings) -> httpx.AsyncClient:
-    """The one pooled client every forwarded request goes through."""
-    return httpx.AsyncClient(
-        # httpx keeps the cookies a service sets in the client's jar and sends them with later
-        # requests to it: shared by everyone, one person's cookie would go out with everyone's
-        # requests. This jar refuses every cookie (answers still carry Set-Cookie to the client).
-        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
-        timeout=httpx.Timeout(
-            connect=settings.connect_timeout_seconds,
-            read=settings.read_timeout_seconds,
-            write=settings.write_timeout_seconds,
-            pool=settings.pool_timeout_seconds,
+class InvalidHeaderError(ValueError):
+    """A client's header cannot go out to a service as HTTP/1.1."""
+
+
+def create_upstream_session(settings: GatewaySettings) -> aiohttp.ClientSession:
+    """The one pooled client every request to a service goes through.
+
+    Answers pass through as the service sent them (still compressed, cookies untouched), and
+    requests carry the client's own headers only: aiohttp adds none of its defaults.
+    """
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(
+            limit=settings.max_upstream_connections,
+            limit_per_host=0,
+            keepalive_timeout=settings.keepalive_seconds,
         ),
-        limits=httpx.Limits(
-            max_connections=settings.max_upstream_connections,
-            max_keepalive_connections=settings.max_keepalive_connections,
+        timeout=aiohttp.ClientTimeout(
+            total=None,
+            # aiohttp's `connect` covers the wait for a pooled connection and the connect.
+            connect=settings.pool_timeout_seconds + settings.connect_timeout_seconds,
+            sock_connect=settings.connect_timeout_seconds,
+            sock_read=settings.read_timeout_seconds,
         ),
-        follow_redirects=False,  # a redirect is the client's to follow, through the gateway
+        # A jar would keep the cookies a service sets and send them with everyone's later
+        # requests to it; answers still carry Set-Cookie to their client.
+        cookie_jar=aiohttp.DummyCookieJar(),
+        auto_decompress=False,
+        skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
         trust_env=False,  # no HTTP(S)_PROXY detour between the gateway and its services
     )
 
@@ -126,13 +147,22 @@ class ServiceRoute:
     """A service's name and base URL."""
 
     name: str
-    base_url: httpx.URL
+    base_url: URL
+
+    def url(self, path: bytes) -> URL:
+        """The service's URL of ``path`` (an absolute path, maybe with a query) under its base.
+
+        The octets are kept as the client sent them, except those a request target cannot
+        carry, which are percent-encoded.
+        """
+        target = _NOT_URI_OCTET.sub(lambda match: b"%%%02X" % match[0][0], path)
+        return URL(str(self.base_url).rstrip("/") + target.decode("ascii"), encoded=True)
 
 
 def service_routes(settings: GatewaySettings) -> dict[str, ServiceRoute]:
     """The configured services by name."""
     return {
-        name: ServiceRoute(name=name, base_url=httpx.URL(str(url).rstrip("/")))
+        name: ServiceRoute(name=name, base_url=URL(str(url).rstrip("/"), encoded=True))
         for name, url in settings.services.items()
     }
 
@@ -143,65 +173,79 @@ def has_dot_segment(raw_path: bytes) -> bool:
     return any(segment in (".", "..") for segment in segments)
 
 
-def upstream_url(route: ServiceRoute, *, remainder: bytes, query: bytes) -> httpx.URL:
+def upstream_url(route: ServiceRoute, *, remainder: bytes, query: bytes) -> URL:
     """The service URL of a request: its base, the path after the prefix, the raw query."""
-    base_path = route.base_url.raw_path.rstrip(b"/")
-    raw_path = base_path + (remainder or b"/")
-    if query:
-        raw_path += b"?" + query
-    return route.base_url.copy_with(raw_path=raw_path)
+    path = remainder or b"/"
+    return route.url(path + b"?" + query if query else path)
 
 
-def request_headers(request: Request, route: ServiceRoute) -> list[tuple[bytes, bytes]]:
+def _header_value(value: bytes) -> str:
+    """A header value as text aiohttp sends as the same octets (it encodes UTF-8).
+
+    obs-text that is not UTF-8 cannot survive that encoding; such values are refused.
+    """
+    if not _FIELD_VALUE.fullmatch(value):
+        raise InvalidHeaderError("A header value holds characters HTTP does not allow there.")
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidHeaderError(
+            "A header value holds octets beyond ASCII that are not UTF-8."
+        ) from None
+
+
+def request_headers(request: Request, route: ServiceRoute) -> list[tuple[str, str]]:
     """The client's safe headers plus request id, trace context, the client's address and
     the gateway's path prefix of the service (services name their problems' ``instance`` by
     the path the client used).
 
-    The client's headers are passed on as the bytes it sent: HTTP allows any octet from 0x80
-    up in a field value, which httpx would refuse to encode from text (ASCII only).
+    The client's headers are passed on as the octets it sent (HTTP allows any octet from 0x80
+    up in a field value); one that HTTP/1.1 cannot carry raises ``InvalidHeaderError``.
     """
     connection_listed = {
         token.strip().lower()
         for value in request.headers.getlist("connection")
         for token in value.split(",")
     }
-    headers: list[tuple[bytes, bytes]] = []
+    headers: list[tuple[str, str]] = []
     for raw_name, value in request.headers.raw:
-        name = raw_name.decode("latin-1").lower()
+        if not _TOKEN.fullmatch(raw_name):
+            raise InvalidHeaderError("A header name holds characters HTTP does not allow there.")
+        name = raw_name.decode("ascii").lower()
         if (
             name not in NOT_FORWARDED_REQUEST_HEADERS
             and name not in connection_listed
             and not name.startswith(INTERNAL_HEADER_PREFIX)
         ):
-            headers.append((raw_name, value))
-    added: list[tuple[str, str]] = []
+            headers.append((name, _header_value(value)))
     request_id = current_request_id()
     if request_id is not None:
-        added.append((REQUEST_ID_HEADER, request_id))
+        headers.append((REQUEST_ID_HEADER, request_id))
     carrier: dict[str, str] = {}
     propagate.inject(carrier)  # the gateway's server span becomes the service's parent
-    added.extend(carrier.items())
+    headers.extend(carrier.items())
     if request.client is not None:
-        added.append(("X-Forwarded-For", request.client.host))
-    added.append(("X-Forwarded-Proto", request.url.scheme))
-    added.append(("X-Forwarded-Prefix", gateway_prefix(route)))
-    headers.extend((name.encode("latin-1"), value.encode("latin-1")) for name, value in added)
-    host = next((value for name, value in request.headers.raw if name.lower() == b"host"), None)
+        headers.append(("X-Forwarded-For", request.client.host))
+    headers.append(("X-Forwarded-Proto", request.url.scheme))
+    headers.append(("X-Forwarded-Prefix", gateway_prefix(route)))
+    host = request.headers.get("host")
     if host:
-        headers.append((b"X-Forwarded-Host", host))
+        headers.append(("X-Forwarded-Host", _header_value(host.encode("latin-1"))))
     return headers
 
 
-def response_headers(upstream: httpx.Response, route: ServiceRoute) -> list[tuple[bytes, bytes]]:
+def response_headers(
+    upstream: aiohttp.ClientResponse, route: ServiceRoute
+) -> list[tuple[bytes, bytes]]:
     """A service's response headers minus hop-by-hop ones, repeated headers kept."""
     connection_listed = {
         token.strip().lower().encode()
-        for value in upstream.headers.get_list("connection")
+        for value in upstream.headers.getall("connection", [])
         for token in value.split(",")
     }
     return [
         (name.lower(), _gateway_location(value, route) if name.lower() == b"location" else value)
-        for name, value in upstream.headers.raw
+        for name, value in upstream.raw_headers
         if name.lower().decode("latin-1") not in NOT_FORWARDED_RESPONSE_HEADERS
         and name.lower() not in connection_listed
     ]
@@ -224,31 +268,49 @@ def _gateway_location(location: bytes, route: ServiceRoute) -> bytes:
     return location
 
 
-def _request_has_body(request: Request) -> bool:
-    length = request.headers.get("content-length")
-    return "transfer-encoding" in request.headers or (length is not None and length != "0")
+def _declared_length(headers: Iterable[str]) -> int | None:
+    """The one valid Content-Length among ``headers``' values, if there is exactly one."""
+    values = list(headers)
+    if len(values) != 1 or not (values[0].isascii() and values[0].isdigit()):
+        return None
+    return int(values[0])
 
 
-def _declared_length(request: Request) -> int | None:
-    value = request.headers.get("content-length")
-    return int(value) if value is not None and value.isascii() and value.isdigit() else None
+class _RequestBody:
+    """The client's body as the upstream request sends it; keeps why reading it failed.
 
+    aiohttp writes a streamed body from a task of its own and reports any failure there as a
+    broken connection to the service; the client's own failure (too large, gone) is kept here
+    so it is answered as the client's.
+    """
 
-async def _body(request: Request) -> AsyncIterator[bytes]:
-    # request.stream() reads through the body-size middleware, which raises a 413 as soon as
-    # the count passes the limit: an oversized chunked upload is never read to its end.
-    async for chunk in request.stream():
-        if chunk:
-            yield chunk
+    def __init__(self, request: Request) -> None:
+        self._request = request
+        self.failure: RequestBodyTooLargeError | ClientDisconnect | None = None
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        # request.stream() reads through the body-size middleware, which raises a 413 as soon
+        # as the count passes the limit: an oversized chunked upload is never read to its end.
+        try:
+            async for chunk in self._request.stream():
+                if chunk:
+                    yield chunk
+        except (RequestBodyTooLargeError, ClientDisconnect) as error:
+            self.failure = error
+            raise
 
 
 class Forwarder:
     """Sends requests to services and turns transport failures into 502/503/504 problems."""
 
     def __init__(
-        self, *, client: httpx.AsyncClient, routes: Mapping[str, ServiceRoute], max_body: int
+        self,
+        *,
+        session: aiohttp.ClientSession,
+        routes: Mapping[str, ServiceRoute],
+        max_body: int,
     ) -> None:
-        self._client = client
+        self._session = session
         self._routes = dict(routes)
         self._max_body = max_body
 
@@ -262,7 +324,7 @@ class Forwarder:
         return self._routes.get(service)
 
     async def forward(self, request: Request, *, route: ServiceRoute, remainder: bytes) -> Response:
-        """Forward ``request`` to ``route``, streaming its body and the answer's."""
+        """Forward ``request`` to ``route``; small bodies and answers whole, others streamed."""
         instance = request.url.path
         if has_dot_segment(remainder):
             return gateway_problem(
@@ -272,62 +334,60 @@ class Forwarder:
                 detail="Paths may not contain '.' or '..' segments.",
                 instance=instance,
             )
-        declared = _declared_length(request)
+        declared = _declared_length(request.headers.getlist("content-length"))
         if declared is not None and declared > self._max_body:
             # Refused before a connection to the service is even taken.
             raise RequestBodyTooLargeError(limit=self._max_body)
-        url = upstream_url(route, remainder=remainder, query=request.scope["query_string"])
-        upstream_request = self._client.build_request(
-            request.method,
-            url,
-            headers=request_headers(request, route),
-            content=_body(request) if _request_has_body(request) else None,
-        )
-        started = time.perf_counter()
         try:
-            upstream = await self._client.send(upstream_request, stream=True)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-            return self._failure(route, error, status=503, instance=instance)
-        except httpx.TimeoutException as error:
-            return self._failure(route, error, status=504, instance=instance)
-        except httpx.LocalProtocolError:
-            # What the client sent cannot go out as HTTP/1.1 (a header name with a separator,
-            # a value with a vertical tab or edge spaces): its mistake, not the service's.
+            headers = request_headers(request, route)
+        except InvalidHeaderError as error:
             UPSTREAM_REQUESTS.labels(route.name, "invalid_request").inc()
             return gateway_problem(
                 status=400,
                 type_uri=INVALID_HEADER_TYPE,
                 title="A header is not valid",
-                detail="A header name or value holds characters HTTP does not allow there.",
+                detail=str(error),
                 instance=instance,
             )
-        except httpx.TransportError as error:
-            return self._failure(route, error, status=502, instance=instance)
+        body = _RequestBody(request)
+        data: bytes | AsyncIterator[bytes] | None = None
+        if declared is not None and declared <= BUFFERED_BYTES:
+            data = await request.body() if declared else None
+        elif declared is not None or "transfer-encoding" in request.headers:
+            data = body.chunks()
+        url = upstream_url(route, remainder=remainder, query=request.scope["query_string"])
+        started = time.perf_counter()
+        try:
+            upstream = await self._session.request(
+                request.method, url, headers=headers, data=data, allow_redirects=False
+            )
+        except (aiohttp.ClientError, TimeoutError) as error:
+            if body.failure is not None:
+                raise body.failure from None
+            return self._failure(route, error, instance=instance)
         UPSTREAM_LATENCY.labels(route.name).observe(time.perf_counter() - started)
-        UPSTREAM_REQUESTS.labels(route.name, str(upstream.status_code)).inc()
+        UPSTREAM_REQUESTS.labels(route.name, str(upstream.status)).inc()
         return await self._answer(upstream, route, instance=instance)
 
     async def _answer(
-        self, upstream: httpx.Response, route: ServiceRoute, *, instance: str
+        self, upstream: aiohttp.ClientResponse, route: ServiceRoute, *, instance: str
     ) -> Response:
         """The service's answer for the client: read whole when small, else streamed."""
         response: Response
-        length = _answer_length(upstream)
-        if length is not None and length <= BUFFERED_ANSWER_BYTES:
+        length = _declared_length(upstream.headers.getall("content-length", []))
+        if length is not None and length <= BUFFERED_BYTES:
             try:
-                body = b"".join([chunk async for chunk in upstream.aiter_raw()])
-            except httpx.TimeoutException as error:
-                return self._failure(route, error, status=504, instance=instance)
-            except httpx.TransportError as error:
-                return self._failure(route, error, status=502, instance=instance)
+                body = await upstream.read()
+            except (aiohttp.ClientError, TimeoutError) as error:
+                return self._failure(route, error, instance=instance)
             finally:
-                await upstream.aclose()
-            response = Response(content=body, status_code=upstream.status_code)
+                upstream.release()
+            response = Response(content=body, status_code=upstream.status)
         else:
             response = StreamingResponse(
                 _relay(upstream, route.name),
-                status_code=upstream.status_code,
-                background=BackgroundTask(upstream.aclose),
+                status_code=upstream.status,
+                background=BackgroundTask(upstream.release),
             )
         # Raw bytes (still compressed if the service compressed them) with the service's own
         # Content-Length and Content-Encoding; repeated headers such as Vary stay repeated.
@@ -335,12 +395,13 @@ class Forwarder:
         return response
 
     def _failure(
-        self, route: ServiceRoute, error: httpx.TransportError, *, status: int, instance: str
+        self, route: ServiceRoute, error: aiohttp.ClientError | TimeoutError, *, instance: str
     ) -> Response:
         outcome = type(error).__name__
         UPSTREAM_REQUESTS.labels(route.name, outcome).inc()
         _logger.warning("%s service: %s (%s)", route.name, outcome, error)
-        if status == 503:
+        # The order matters: a connect timeout is a TimeoutError and a connection error.
+        if isinstance(error, aiohttp.ConnectionTimeoutError | aiohttp.ClientConnectorError):
             return gateway_problem(
                 status=503,
                 type_uri=SERVICE_UNAVAILABLE_TYPE,
@@ -351,7 +412,7 @@ class Forwarder:
                 service=route.name,
                 headers={"Retry-After": "5"},
             )
-        if status == 504:
+        if isinstance(error, TimeoutError):
             return gateway_problem(
                 status=504,
                 type_uri=SERVICE_TIMEOUT_TYPE,
@@ -370,20 +431,14 @@ class Forwarder:
         )
 
 
-def _answer_length(upstream: httpx.Response) -> int | None:
-    """The answer's declared Content-Length, if it declares exactly one valid value."""
-    values = upstream.headers.get_list("content-length")
-    if len(values) != 1 or not (values[0].isascii() and values[0].isdigit()):
-        return None
-    return int(values[0])
-
-
-async def _relay(upstream: httpx.Response, service: str) -> AsyncIterator[bytes]:
+async def _relay(upstream: aiohttp.ClientResponse, service: str) -> AsyncIterator[bytes]:
     try:
-        async for chunk in upstream.aiter_raw():
+        async for chunk in upstream.content.iter_any():
             yield chunk
-    except httpx.TransportError:
+    except (aiohttp.ClientError, TimeoutError):
         # The status line is already sent: all that is left is to cut the connection, so the
         # client sees a truncated answer instead of a complete-looking one.
         _logger.warning("%s service: the answer broke off while it was relayed", service)
         raise
+    finally:
+        upstream.release()  # back to the pool only if the answer was read to its end
