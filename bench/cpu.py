@@ -30,12 +30,17 @@ class CpuUsage:
         return {name: used / self.wall_seconds for name, used in self.cpu_seconds.items()}
 
 
+BENCH = "bench"
+"""This process alone: the services a benchmark starts are its children, and are measured as
+servers of their own, never as part of the load generator."""
+
+
 class CpuMeter:
     """Measures CPU time of named processes (``bench`` is this one) around phases."""
 
     def __init__(self, servers: Mapping[str, str]) -> None:
         """``servers`` maps a name to an address such as ``127.0.0.1:9092`` or a mongo URL."""
-        self._pids: dict[str, int] = {"bench": os.getpid()}
+        self._pids: dict[str, int] = {BENCH: os.getpid()}
         for name, address in servers.items():
             pid = _listener_pid(address)
             if pid is not None:
@@ -46,14 +51,16 @@ class CpuMeter:
     def phase(self, name: str) -> Iterator[CpuUsage]:
         """Measure the block; the usage is filled in when it ends."""
         usage = CpuUsage()
-        before = {process: _cpu_seconds(pid) for process, pid in self._pids.items()}
+        before = {
+            process: _cpu_seconds(pid, process != BENCH) for process, pid in self._pids.items()
+        }
         started = time.perf_counter()
         try:
             yield usage
         finally:
             usage.wall_seconds = time.perf_counter() - started
             for process, pid in self._pids.items():
-                after = _cpu_seconds(pid)
+                after = _cpu_seconds(pid, process != BENCH)
                 if after is not None and before[process] is not None:
                     usage.cpu_seconds[process] = after - (before[process] or 0.0)
             self.phases[name] = usage
@@ -66,12 +73,14 @@ def _stat_fields(pid: int) -> list[str] | None:
         return None
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """User plus system CPU seconds of a process, its live children (PostgreSQL serves each
-    connection in a child) and its reaped children, from /proc."""
+def _cpu_seconds(pid: int, with_children: bool) -> float | None:
+    """User plus system CPU seconds of a process and, ``with_children``, of its live children
+    (PostgreSQL serves each connection in a child) and its reaped children, from /proc."""
     fields = _stat_fields(pid)
     if fields is None:
         return None
+    if not with_children:
+        return sum(int(value) for value in fields[11:13]) / os.sysconf("SC_CLK_TCK")
     ticks = sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
     for process in Path("/proc").iterdir():
         if process.name.isdigit() and process.name != str(pid):
