@@ -108,7 +108,7 @@ def create_app(
                 max_age=settings.cors_max_age_seconds,
             ),
         )
-    routers = [stream.router, routes.router]  # the stream first: it is under /api/v1 too
+    routers = [stream.router]
     if settings.dev_idp_enabled:
         routers.append(dev_idp_router(_dev_identity_provider(settings)))
     app = create_service_app(
@@ -131,6 +131,8 @@ def create_app(
         GatewaySecurityHeadersMiddleware, hsts_max_age_seconds=settings.hsts_max_age_seconds
     )
     app.include_router(docs_router(lambda: app.state.openapi))
+    # Last: the live stream and the docs are under /api too.
+    app.router.routes.extend(routes.service_routes())
     return app
 
 

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
+from starlette.routing import BaseRoute, Route
 
 from agora.gateway.activity import ActivityRecorder
 from agora.gateway.auth import Authenticator, Refusal
@@ -42,8 +43,6 @@ async def _gateway(request: Request) -> Gateway:
 
 CurrentGateway = Annotated[Gateway, Depends(_gateway)]
 
-router = APIRouter(include_in_schema=False)
-
 
 async def admit(request: Request, gateway: Gateway) -> Identity | Response:
     """The authenticated caller within their rate limit, or the problem answering them."""
@@ -72,10 +71,10 @@ async def admit(request: Request, gateway: Gateway) -> Identity | Response:
     return caller
 
 
-@router.api_route(API_PREFIX + "/{service}", methods=METHODS)
-@router.api_route(API_PREFIX + "/{service}/{path:path}", methods=METHODS)
-async def route_to_service(request: Request, service: str, gateway: CurrentGateway) -> Response:
-    """Forward an authenticated caller's request to ``service``."""
+async def route_to_service(request: Request) -> Response:
+    """Forward an authenticated caller's request to the service its path names."""
+    gateway: Gateway = request.app.state.gateway
+    service: str = request.path_params["service"]
     instance = request.url.path
     caller = await admit(request, gateway)
     if isinstance(caller, Response):
@@ -106,3 +105,16 @@ async def route_to_service(request: Request, service: str, gateway: CurrentGatew
         gateway.activity.seen(caller.person_id)
     remainder = raw_path[len(prefix) :]
     return await gateway.forwarder.forward(request, route=route, remainder=remainder)
+
+
+def service_routes() -> list[BaseRoute]:
+    """The routes of ``/api/v1/<service>[/<path>]``, to add after every other route.
+
+    Plain Starlette routes: the hot path of the gateway needs none of FastAPI's dependency
+    solving or validation (it reads the path's service itself), which cost about a tenth of
+    its CPU a request.
+    """
+    return [
+        Route(API_PREFIX + "/{service}", route_to_service, methods=METHODS),
+        Route(API_PREFIX + "/{service}/{path:path}", route_to_service, methods=METHODS),
+    ]
