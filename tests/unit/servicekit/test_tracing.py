@@ -31,6 +31,7 @@ async def test_an_inbound_traceparent_is_continued_by_the_server_span(
     assert format(server_span.parent.span_id, "016x") == PARENT_SPAN_ID
     assert server_span.attributes is not None
     assert server_span.attributes["http.route"] == "/things/{thing_id}"
+    assert server_span.name == "GET /things/{thing_id}"
 
 
 async def test_a_request_is_one_server_span_without_a_span_per_asgi_message(
