@@ -1,5 +1,6 @@
 """Before measuring: both paths give the same answer, so the comparison compares like with like."""
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,8 @@ class PathCheck:
 
     items: int
     """Posts on the page (a page of nothing would make the timeline figures meaningless)."""
+    page_bytes: int
+    """The page's size as the feed sends it (the gateway reads answers up to 64 KiB whole)."""
     same_items: bool
     gateway_location: str
     """Where a post created through the gateway says it is (rewritten to the gateway's path)."""
@@ -31,13 +34,16 @@ async def check_paths(
 ) -> PathCheck:
     """Read one home page straight and through the gateway, and create one post through it."""
     pages: list[list[Any]] = []
+    sizes: list[int] = []
     for target in (direct, gateway):
         async with session.get(
             f"{target.base_url}/me/timeline?limit={page_size}", headers=tokens.headers(person)
         ) as response:
             if response.status != 200:
                 raise RuntimeError(f"{target.side} timeline read: {response.status}")
-            pages.append([item["post_id"] for item in (await response.json())["items"]])
+            body = await response.read()
+            sizes.append(len(body))
+            pages.append([item["post_id"] for item in json.loads(body)["items"]])
     async with session.post(
         f"{gateway.base_url}/posts",
         json={"place": {"kind": "profile"}, "text": "Checking the path through the gateway."},
@@ -47,5 +53,8 @@ async def check_paths(
             raise RuntimeError(f"post through the gateway: {response.status}")
         location = response.headers.get("Location", "")
     return PathCheck(
-        items=len(pages[0]), same_items=pages[0] == pages[1], gateway_location=location
+        items=len(pages[0]),
+        page_bytes=sizes[0],
+        same_items=pages[0] == pages[1],
+        gateway_location=location,
     )

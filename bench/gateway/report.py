@@ -114,7 +114,8 @@ def render(results: GatewayBenchResults) -> str:
         f"({org.imported_community_posts} in the community) and fanned out in "
         f"{org.import_seconds:.1f} s",
         f"Paths         direct http://feed/me/timeline vs http://gateway/api/v1/feed/me/timeline "
-        f"(same token); home page of {results.check.items} posts, "
+        f"(same token); home page of {results.check.items} posts "
+        f"({results.check.page_bytes / 1024:.0f} KiB), "
         f"{'identical on both paths' if results.check.same_items else 'DIFFERENT on the two paths'}"
         f"; a post created through the gateway is at {results.check.gateway_location}",
         "",
