@@ -17,7 +17,7 @@ class PathCheck:
     items: int
     """Posts on the page (a page of nothing would make the timeline figures meaningless)."""
     page_bytes: int
-    """The page's size as the feed sends it (the gateway reads answers up to 64 KiB whole)."""
+    """The page's size as the feed sends it (the gateway reads answers up to 256 KiB whole)."""
     same_items: bool
     gateway_location: str
     """Where a post created through the gateway says it is (rewritten to the gateway's path)."""

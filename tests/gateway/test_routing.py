@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from agora.gateway.app import create_app
 from agora.gateway.settings import GatewaySettings
-from agora.gateway.upstream import BUFFERED_BYTES
+from agora.gateway.upstream import BUFFERED_BODY_BYTES
 from tests.gateway.harness import bearer, echoed, problem_of, serving
 
 pytestmark = pytest.mark.integration
@@ -168,7 +168,7 @@ async def test_the_services_headers_come_back_with_locations_in_the_gateways_ter
 
 @pytest.mark.parametrize(
     ("size", "declared"),
-    [(200 * 1024, False), (200 * 1024, True), (BUFFERED_BYTES, True), (1, True)],
+    [(200 * 1024, False), (200 * 1024, True), (BUFFERED_BODY_BYTES, True), (1, True)],
     ids=["large-chunked", "large-with-length", "largest-read-whole", "one-byte"],
 )
 async def test_an_upload_arrives_whole_chunked_or_not_streamed_or_read_whole(

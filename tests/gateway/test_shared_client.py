@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 
-from agora.gateway.upstream import BUFFERED_BYTES
+from agora.gateway.upstream import BUFFERED_ANSWER_BYTES
 from agora.localinfra import InfraEndpoints
 from agora.testing.identity import TestIdentityProvider
 from tests.gateway.harness import (
@@ -29,7 +29,7 @@ from tests.gateway.harness import (
 
 pytestmark = pytest.mark.integration
 
-LARGE = BUFFERED_BYTES * 3
+LARGE = BUFFERED_ANSWER_BYTES * 3
 
 
 def cookie_app() -> FastAPI:
