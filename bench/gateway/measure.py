@@ -12,6 +12,9 @@ from bench.cpu import CpuMeter, CpuUsage
 from bench.gateway.load import Operation, RoundResult, Target, run_round
 from bench.stats import Distribution, distribution, rate
 
+GATEWAY = "gateway"
+"""The gateway process's name in the CPU meter."""
+
 Report = Callable[[str], None]
 
 
@@ -72,6 +75,19 @@ class Comparison:
         return self.gateway.latency.p99 - self.direct.latency.p99
 
     @property
+    def gateway_cpu_ms_per_request(self) -> float | None:
+        """The gateway's CPU per forwarded request, in milliseconds: its CPU over the gateway
+        rounds less what it used idle meanwhile (its rate during the direct rounds: the
+        Kafka consumer, the relay), over their requests; None when it could not be measured."""
+        idle, busy = self.direct.cpu, self.gateway.cpu
+        if GATEWAY not in idle.cpu_seconds or GATEWAY not in busy.cpu_seconds:
+            return None
+        if not self.gateway.requests or idle.wall_seconds <= 0:
+            return None
+        background = idle.cpu_seconds[GATEWAY] / idle.wall_seconds * busy.wall_seconds
+        return max(0.0, busy.cpu_seconds[GATEWAY] - background) / self.gateway.requests * 1000
+
+    @property
     def failures(self) -> int:
         """Requests that did not get their expected status, on either side."""
         return sum(self.direct.failures.values()) + sum(self.gateway.failures.values())
@@ -87,6 +103,11 @@ class Comparison:
             "throughput_ratio": round(self.throughput_ratio, 3),
             "p50_added_ms": round(self.p50_added_ms, 2),
             "p99_added_ms": round(self.p99_added_ms, 2),
+            "gateway_cpu_ms_per_request": (
+                None
+                if (per_request := self.gateway_cpu_ms_per_request) is None
+                else round(per_request, 2)
+            ),
         }
 
 

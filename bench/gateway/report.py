@@ -179,6 +179,15 @@ def _cpu_lines(results: GatewayBenchResults) -> list[str]:
                 )
                 name = f"{OPERATION_NAMES.get(operation, operation)}, {label}, {side.side}"
                 lines.append(f"{name:<40} {cells}")
+    for operation, pair in results.comparisons.items():
+        costs = [
+            f"{per_request:.2f} ms at {comparison.concurrency} in flight"
+            for comparison in pair.values()
+            if (per_request := comparison.gateway_cpu_ms_per_request) is not None
+        ]
+        if costs:
+            name = OPERATION_NAMES.get(operation, operation)
+            lines.append(f"gateway CPU per forwarded request, {name}: {', '.join(costs)}")
     busiest = results.busiest_client
     lines.append(
         f"load generator (bench) at most {busiest:.2f} cores: "
