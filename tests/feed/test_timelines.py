@@ -2,6 +2,7 @@
 
 import pytest
 
+from agora.eventsourcing import ProjectionCatalog
 from agora.profiles.domain import events as profile_events
 from tests.feed.harness import FeedApi, Organisation
 from tests.feed.reading import PROFILE, command, every_id, ids, page, place, publish
@@ -152,3 +153,25 @@ async def test_an_erased_author_has_no_name_any_more(api: FeedApi, org: Organisa
     assert [item["post_id"] for item in items] == [post]
     assert items[0]["author"] == {"person_id": author, "display_name": None}
     assert items[0]["place"]["name"] is None
+
+
+async def test_an_erased_persons_profile_data_is_gone_from_the_feeds_facts(
+    api: FeedApi, org: Organisation
+) -> None:
+    """Issue #3: an erased person's data cannot be read back from any read model."""
+    person = await org.person("Bientôt Partie")
+    await org.expertise(person, skills=["Kubernetes"], help_topics=["SRE"])
+    await org.profile_events(person, profile_events.InterestsSet(topics=["Escalade"]))
+    await org.profile_events(person, profile_events.PersonErased())
+    await api.settled()
+
+    catalog = ProjectionCatalog(database=api.database)
+    prefix = api.settings.projection_prefix
+    people = catalog.collection(prefix, await catalog.active_generation(prefix), "people")
+    facts = await people.find_one({"_id": person})
+
+    assert facts is not None
+    assert facts["erased"] is True
+    profile_data = ["display_name", "job_title", "department", "photo_url"]
+    profile_data += ["skills", "help_topics", "interests"]
+    assert {key: facts[key] for key in profile_data if facts.get(key)} == {}

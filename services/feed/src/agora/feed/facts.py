@@ -175,7 +175,13 @@ async def _apply_profile(
     match event:
         case upstream.PersonErased():
             update: Document = {
-                "$set": {"erased": True, "active": False, "skills": [], "help_topics": []},
+                "$set": {
+                    "erased": True,
+                    "active": False,
+                    "skills": [],
+                    "help_topics": [],
+                    "interests": [],
+                },
                 "$unset": {"display_name": "", "job_title": "", "department": "", "photo_url": ""},
             }
         case upstream.PersonDeactivated():
