@@ -48,7 +48,12 @@ class GatewaySettings(ServiceSettings):
     )
     max_upstream_connections: int = Field(default=200, ge=1, le=10_000)
     keepalive_seconds: float = Field(
-        default=15.0, gt=0, le=600, description="How long an idle pooled connection is kept."
+        default=4.0,
+        gt=0,
+        le=600,
+        description="How long an idle pooled connection is kept: below the services' own idle "
+        "timeout (uvicorn's 5 s), so the gateway never sends a request on a connection the "
+        "service is closing.",
     )
 
     verified_token_cache_size: int = Field(
