@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,12 +65,18 @@ class RunningProcess:
 
 @contextlib.contextmanager
 def service_process(
-    *, name: str, module: str, settings: ServiceSettings, cpus: set[int]
+    *,
+    name: str,
+    module: str,
+    settings: ServiceSettings,
+    cpus: set[int],
+    extra_environment: Mapping[str, str] | None = None,
 ) -> Iterator[RunningProcess]:
-    """``python -m <module> --cpus …`` with the settings in its environment, ready (``/readyz``
-    answers 200) when yielded, stopped with SIGTERM afterwards."""
+    """``python -m <module> --cpus …`` with the settings (and ``extra_environment``) in its
+    environment, ready (``/readyz`` answers 200) when yielded, stopped with SIGTERM afterwards."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("AGORA_")}
     environment.update(settings_environment(settings))
+    environment.update(extra_environment or {})
     environment["PYTHONPATH"] = os.pathsep.join(
         [str(REPOSITORY), *filter(None, [os.environ.get("PYTHONPATH")])]
     )

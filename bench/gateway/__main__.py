@@ -1,5 +1,6 @@
 """``python -m bench.gateway``: requests through the gateway against the same requests sent
-straight to the feed service, in one run (issue #5).
+straight to the feed service, in one run (issue #5); then the same against a stub service that
+answers at once, for the gateway's own cost.
 
 See bench/README.md ("Gateway") for what is measured and how to read the figures.
 """
@@ -11,6 +12,7 @@ import logging
 import os
 import random
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Sequence
@@ -22,13 +24,14 @@ from pymongo import AsyncMongoClient
 from agora.eventsourcing.topics import ensure_topics
 from agora.feed.app import consumed_topics
 from agora.feed.settings import FeedSettings
+from agora.servicekit import ServiceSettings
 from bench.cpu import CpuMeter
 from bench.facts import cpu_ranges, database_version, load_average, machine_facts
 from bench.feed.events import PostMaker
 from bench.feed.progress import ProjectionProgress
 from bench.gateway.checks import PathCheck, check_paths
 from bench.gateway.config import FULL, QUICK, GatewayBenchConfig
-from bench.gateway.load import Target, post_creation, timeline_read
+from bench.gateway.load import Operation, Target, post_creation, timeline_read
 from bench.gateway.measure import Comparison, compare
 from bench.gateway.organisation import Tokens, generate, import_posts, publish_facts
 from bench.gateway.report import (
@@ -41,13 +44,15 @@ from bench.gateway.report import (
 )
 from bench.gateway.stack import (
     GATEWAY_FEED_PREFIX,
+    GATEWAY_STUB_PREFIX,
     GatewayRunNames,
     feed_settings,
     gateway_settings,
     signing_key,
 )
+from bench.gateway.stub import PAGE_VARIABLE
 from bench.infra import BenchEndpoints, bench_endpoints, drop_run
-from bench.processes import RunningProcess, service_process
+from bench.processes import RunningProcess, free_port, service_process
 
 _STARTED = time.perf_counter()
 
@@ -134,6 +139,15 @@ class _Measured:
     organisation: OrganisationSummary
     check: PathCheck
     comparisons: dict[str, dict[str, Comparison]]
+    stub_comparisons: dict[str, dict[str, Comparison]]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Stub:
+    """The stub service to start once the feed's page is known."""
+
+    settings: ServiceSettings
+    cpus: set[int]
 
 
 async def _measure(
@@ -142,6 +156,7 @@ async def _measure(
     feed_settings_: FeedSettings,
     feed: RunningProcess,
     gateway: RunningProcess,
+    stub: _Stub,
 ) -> _Measured:
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(endpoints.mongo_url, tz_aware=True)
     projection = ProjectionProgress(feed_settings_, mongo[feed_settings_.mongo_database])
@@ -167,7 +182,7 @@ async def _measure(
             )
             direct = Target("direct", feed.base_url)
             through = Target("gateway", gateway.base_url + GATEWAY_FEED_PREFIX)
-            check = await check_paths(
+            check, page = await check_paths(
                 session=session,
                 direct=direct,
                 gateway=through,
@@ -191,6 +206,47 @@ async def _measure(
         timeline_read(tokens, people, config.page_size, config.seed + 3),
         post_creation(tokens, maker, people, config.seed + 4),
     ]
+    comparisons = await _compare_operations(config, operations, direct, through, meter, "")
+    with tempfile.NamedTemporaryFile(prefix="bench-stub-page-", suffix=".json") as page_file:
+        page_file.write(page)
+        page_file.flush()
+        progress(f"starting the stub service on port {stub.settings.port}")
+        with service_process(
+            name="stub",
+            module="bench.gateway.stub",
+            settings=stub.settings,
+            cpus=stub.cpus,
+            extra_environment={PAGE_VARIABLE: page_file.name},
+        ) as stub_process:
+            stub_comparisons = await _compare_operations(
+                config,
+                operations,
+                Target("direct", stub_process.base_url),
+                Target("gateway", gateway.base_url + GATEWAY_STUB_PREFIX),
+                meter,
+                "stub ",
+            )
+    summary = OrganisationSummary(
+        people=len(people),
+        follows=organisation.follow_count,
+        community_members=organisation.communities[0].size,
+        fact_events=fact_events,
+        imported_posts=imported.posts,
+        imported_community_posts=imported.community_posts,
+        import_seconds=imported.seconds,
+    )
+    return _Measured(summary, check, comparisons, stub_comparisons)
+
+
+async def _compare_operations(
+    config: GatewayBenchConfig,
+    operations: Sequence[Operation],
+    direct: Target,
+    through: Target,
+    meter: CpuMeter,
+    prefix: str,
+) -> dict[str, dict[str, Comparison]]:
+    """Each operation one at a time, then loaded, straight and through the gateway."""
     comparisons: dict[str, dict[str, Comparison]] = {}
     for operation in operations:
         pair: dict[str, Comparison] = {}
@@ -204,8 +260,8 @@ async def _measure(
             (LOADED, config.concurrency, config.rounds, config.round_seconds),
         ):
             progress(
-                f"{operation.name}, {concurrency} in flight: {rounds} rounds of {seconds:g} s "
-                "per side"
+                f"{prefix}{operation.name}, {concurrency} in flight: {rounds} rounds of "
+                f"{seconds:g} s per side"
             )
             pair[label] = await compare(
                 operation=operation,
@@ -216,20 +272,11 @@ async def _measure(
                 round_seconds=seconds,
                 warm_up_seconds=config.warm_up_seconds,
                 meter=meter,
-                label=f"{operation.name} {label}",
+                label=f"{prefix}{operation.name} {label}",
                 report=progress,
             )
         comparisons[operation.name] = {LOADED: pair[LOADED], UNLOADED: pair[UNLOADED]}
-    summary = OrganisationSummary(
-        people=len(people),
-        follows=organisation.follow_count,
-        community_members=organisation.communities[0].size,
-        fact_events=fact_events,
-        imported_posts=imported.posts,
-        imported_community_posts=imported.community_posts,
-        import_seconds=imported.seconds,
-    )
-    return _Measured(summary, check, comparisons)
+    return comparisons
 
 
 def execute(
@@ -238,8 +285,18 @@ def execute(
     """Start the feed and the gateway, measure, stop them, and drop what the run made."""
     with signing_key() as identity:
         feed_config = feed_settings(endpoints=endpoints, names=names, identity=identity)
+        stub = _Stub(
+            ServiceSettings(
+                service_name="stub", port=free_port(), environment="test", log_level="WARNING"
+            ),
+            cpus,
+        )
         gateway_config = gateway_settings(
-            endpoints=endpoints, names=names, identity=identity, feed=feed_config
+            endpoints=endpoints,
+            names=names,
+            identity=identity,
+            feed=feed_config,
+            stub_port=stub.settings.port,
         )
         try:
             asyncio.run(
@@ -256,7 +313,9 @@ def execute(
                 with service_process(
                     name="gateway", module="bench.gateway.serve", settings=gateway_config, cpus=cpus
                 ) as gateway:
-                    return asyncio.run(_measure(config, endpoints, feed_config, feed, gateway))
+                    return asyncio.run(
+                        _measure(config, endpoints, feed_config, feed, gateway, stub)
+                    )
         finally:
             progress("cleaning up (databases and topics)")
             asyncio.run(_drop(endpoints, names))
@@ -319,6 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         organisation=measured.organisation,
         check=measured.check,
         comparisons=measured.comparisons,
+        stub_comparisons=measured.stub_comparisons,
         total_seconds=time.perf_counter() - started,
     )
     print(render(results))

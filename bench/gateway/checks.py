@@ -31,10 +31,11 @@ async def check_paths(
     tokens: Tokens,
     person: str,
     page_size: int,
-) -> PathCheck:
-    """Read one home page straight and through the gateway, and create one post through it."""
+) -> tuple[PathCheck, bytes]:
+    """Read one home page straight and through the gateway, and create one post through it;
+    also returns the page as the feed sent it."""
     pages: list[list[Any]] = []
-    sizes: list[int] = []
+    bodies: list[bytes] = []
     for target in (direct, gateway):
         async with session.get(
             f"{target.base_url}/me/timeline?limit={page_size}", headers=tokens.headers(person)
@@ -42,7 +43,7 @@ async def check_paths(
             if response.status != 200:
                 raise RuntimeError(f"{target.side} timeline read: {response.status}")
             body = await response.read()
-            sizes.append(len(body))
+            bodies.append(body)
             pages.append([item["post_id"] for item in json.loads(body)["items"]])
     async with session.post(
         f"{gateway.base_url}/posts",
@@ -52,9 +53,10 @@ async def check_paths(
         if response.status != 201:
             raise RuntimeError(f"post through the gateway: {response.status}")
         location = response.headers.get("Location", "")
-    return PathCheck(
+    check = PathCheck(
         items=len(pages[0]),
-        page_bytes=sizes[0],
+        page_bytes=len(bodies[0]),
         same_items=pages[0] == pages[1],
         gateway_location=location,
     )
+    return check, bodies[0]

@@ -51,6 +51,8 @@ class GatewayBenchResults:
     check: PathCheck
     comparisons: dict[str, dict[str, Comparison]]
     """Operation → ``loaded`` (at ``config.concurrency``) or ``unloaded`` (one in flight)."""
+    stub_comparisons: dict[str, dict[str, Comparison]]
+    """The same, with a stub service that answers at once in the feed's place."""
     total_seconds: float
 
     @property
@@ -77,8 +79,9 @@ class GatewayBenchResults:
 
     @property
     def failures(self) -> int:
-        """Requests without their expected status, in every measured round."""
-        return sum(c.failures for pair in self.comparisons.values() for c in pair.values())
+        """Requests without their expected status, in every measured round (stub's too)."""
+        everything = [*self.comparisons.values(), *self.stub_comparisons.values()]
+        return sum(c.failures for pair in everything for c in pair.values())
 
     @property
     def busiest_client(self) -> float:
@@ -141,8 +144,31 @@ def render(results: GatewayBenchResults) -> str:
                 f"p50 {comparison.p50_added_ms:+.1f} ms   p99 {comparison.p99_added_ms:+.1f} ms",
             ]
         lines.append("")
-    lines += [*_cpu_lines(results), "", *_goal_lines(results)]
+    lines += [*_cpu_lines(results), "", *_stub_lines(results), "", *_goal_lines(results)]
     return "\n".join(lines)
+
+
+def _stub_lines(results: GatewayBenchResults) -> list[str]:
+    """The gateway's own cost: the same requests, with a stub in the feed's place."""
+    lines = [
+        f"The gateway's own cost: a stub service that answers at once (the feed's page of "
+        f"{results.check.page_bytes / 1024:.0f} KiB, or 201 to a post) in the feed's place",
+        _header(),
+        "-" * WIDTH,
+    ]
+    for operation, pair in results.stub_comparisons.items():
+        for label in (UNLOADED, LOADED):
+            comparison = pair[label]
+            per_request = comparison.gateway_cpu_ms_per_request
+            cpu = "" if per_request is None else f"   gateway CPU {per_request:.2f} ms a request"
+            lines += [
+                _side_row(f"{operation}, {comparison.concurrency} in flight", comparison.direct),
+                _side_row("", comparison.gateway),
+                f"{'':<22} gateway ÷ direct {comparison.throughput_ratio:.2f}   "
+                f"p50 {comparison.p50_added_ms:+.1f} ms   p99 {comparison.p99_added_ms:+.1f} ms"
+                f"{cpu}",
+            ]
+    return lines
 
 
 def _header() -> str:
@@ -243,6 +269,10 @@ def json_line(results: GatewayBenchResults) -> str:
         "operations": {
             operation: {label: comparison.as_dict() for label, comparison in pair.items()}
             for operation, pair in results.comparisons.items()
+        },
+        "stub_operations": {
+            operation: {label: comparison.as_dict() for label, comparison in pair.items()}
+            for operation, pair in results.stub_comparisons.items()
         },
         "goals": {
             "throughput_ratio_min": THROUGHPUT_RATIO_GOAL,

@@ -30,6 +30,8 @@ DEV_IDP_KEY_ID = "bench-gateway"
 UNLIMITED = 1_000_000
 """Rate limits high enough never to refuse the benchmark's load (the buckets still run)."""
 GATEWAY_FEED_PREFIX = "/api/v1/feed"
+GATEWAY_STUB_PREFIX = "/api/v1/stub"
+"""Where the gateway serves the stub service (``bench.gateway.stub``)."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,10 @@ def gateway_settings(
     names: GatewayRunNames,
     identity: Identity,
     feed: FeedSettings,
+    stub_port: int,
 ) -> GatewaySettings:
-    """The gateway's settings: the feed as its one service, tokens checked through its JWKS."""
+    """The gateway's settings: the feed and the stub as its services, tokens checked through
+    its JWKS (the stub starts later; the gateway's readiness does not wait for services)."""
     port = free_port()
     return GatewaySettings(
         port=port,
@@ -114,7 +118,10 @@ def gateway_settings(
         mongo_url=endpoints.mongo_url,
         mongo_database=names.gateway_database,
         events_topic=names.gateway_topic,
-        services={"feed": f"http://127.0.0.1:{feed.port}"},
+        services={
+            "feed": f"http://127.0.0.1:{feed.port}",
+            "stub": f"http://127.0.0.1:{stub_port}",
+        },
         auth_issuer=identity.provider.issuer,
         auth_audience=identity.provider.audience,
         auth_jwks_url=f"http://127.0.0.1:{port}/dev-idp/jwks.json",

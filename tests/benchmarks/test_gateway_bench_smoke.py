@@ -55,6 +55,15 @@ def test_the_smallest_gateway_bench_runs_end_to_end(run_bench: RunBench) -> None
                 assert set(measured["latency"]) == PERCENTILES
                 assert measured["latency"]["p99_ms"] is not None
                 assert {"bench", "gateway", "feed"} <= set(measured["cpu_cores"])
+    assert set(figures["stub_operations"]) == {"timeline", "post"}
+    for operation in figures["stub_operations"].values():
+        assert set(operation) == {"loaded", "unloaded"}
+        for comparison in operation.values():
+            for side in ("direct", "gateway"):
+                assert comparison[side]["requests"] > 0
+                assert comparison[side]["failures"] == {}
+            assert isinstance(comparison["gateway_cpu_ms_per_request"], float)
+    assert run.has_line_starting("The gateway's own cost")
     assert figures["failures"] == 0
     assert set(figures["goals"]) == {
         "throughput_ratio_min",
