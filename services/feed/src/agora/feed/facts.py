@@ -4,7 +4,9 @@ Two collections of the feed's read model: ``people`` (card, follows, skills, top
 memberships) and ``communities`` (visibility, state, members, managers). Every update is a
 ``$set`` of a whole value or a set operation (``$addToSet``/``$pull``): a topic partition is
 redelivered in order, so applying a suffix of it again converges to the same documents and no
-per-event bookkeeping is needed.
+per-event bookkeeping is needed. An erasure drops the person's follows and memberships on both
+sides; a follow or membership that reaches the projection after the erasure (through another
+partition) is refused, so replaying the topics in any order converges to the same documents.
 """
 
 import re
@@ -13,9 +15,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 from agora.eventsourcing import EventEnvelope
 from agora.feed import upstream
+from agora.feed.bounded import gather_bounded
 from agora.feed.readmodel import CollectionSource
 
 Document = dict[str, Any]
@@ -30,6 +34,22 @@ MEMBERSHIP_ENDS = {
     "agora.communities.member_removed",
     "agora.communities.person_blocked",
 }
+ERASURE_CONCURRENCY = 16
+"""Updates in flight while an erasure takes a person out of other people's and communities'
+documents (each a different document, so they may run together)."""
+NOT_ERASED: Document = {"erased": {"$ne": True}}
+"""Added to an upsert's ``_id`` filter: on an erased person's document it matches nothing, the
+upsert's insert then fails on the ``_id``, and the update is refused in one round trip."""
+ERASED_LISTS = (
+    "skills",
+    "help_topics",
+    "interests",
+    "following",
+    "followers",
+    "communities",
+    "managed",
+)
+"""The lists of a person's facts an erasure empties."""
 KNOWN_TOPICS_ID = "~known-topics"
 """The ``people`` document listing every expertise topic (skill or help topic, folded) anyone
 declared: questions are routed on the words of their text that are known topics. Never
@@ -141,7 +161,7 @@ async def apply_fact(
     if isinstance(event, upstream.PersonCardPublished | upstream.PersonCardErased):
         await _apply_card(event, people)
     elif envelope.type.startswith("agora.profiles."):
-        await _apply_profile(envelope, event, people)
+        await _apply_profile(envelope, event, people, communities)
     else:
         await _apply_community(envelope, event, people, communities)
 
@@ -155,37 +175,33 @@ async def _apply_card(
             "$set": {"erased": True, "active": False},
             "$unset": {"display_name": "", "job_title": "", "department": "", "photo_url": ""},
         }
-    else:
-        update = {
-            "$set": {
-                "display_name": event.display_name,
-                "job_title": event.job_title,
-                "department": event.department,
-                "photo_url": event.photo_url,
-                "active": event.active,
-            }
-        }
-    await people.update_one({"_id": event.person_id}, update, upsert=True)
+        await people.update_one({"_id": event.person_id}, update, upsert=True)
+        return
+    card = {
+        "display_name": event.display_name,
+        "job_title": event.job_title,
+        "department": event.department,
+        "photo_url": event.photo_url,
+        "active": event.active,
+    }
+    # A card applied after the erasure (the cards topic is not ordered against the profiles
+    # topic, in a rebuild above all) brings nothing back.
+    await _unless_erased(people, event.person_id, {"$set": card})
 
 
 async def _apply_profile(
-    envelope: EventEnvelope, event: upstream.UpstreamEvent, people: AsyncCollection[Document]
+    envelope: EventEnvelope,
+    event: upstream.UpstreamEvent,
+    people: AsyncCollection[Document],
+    communities: AsyncCollection[Document],
 ) -> None:
     person_id = upstream.aggregate_id(envelope)
     match event:
         case upstream.PersonErased():
-            update: Document = {
-                "$set": {
-                    "erased": True,
-                    "active": False,
-                    "skills": [],
-                    "help_topics": [],
-                    "interests": [],
-                },
-                "$unset": {"display_name": "", "job_title": "", "department": "", "photo_url": ""},
-            }
+            await _erase_person(person_id, people, communities)
+            return
         case upstream.PersonDeactivated():
-            update = {"$set": {"active": False}}
+            update: Document = {"$set": {"active": False}}
         case upstream.SkillAdded(skill=skill):
             await _add_known_topics(people, [skill])
             update = {"$addToSet": {"skills": skill}}
@@ -197,9 +213,8 @@ async def _apply_profile(
                 await _add_known_topics(people, topics)
             update = {"$set": {field: sorted(set(topics))}}
         case upstream.PersonFollowed(followee_id=followee):
-            await people.update_one(
-                {"_id": followee}, {"$addToSet": {"followers": person_id}}, upsert=True
-            )
+            if not await _unless_erased(people, followee, {"$addToSet": {"followers": person_id}}):
+                return  # applied after the followee's erasure (another partition): dropped
             update = {"$addToSet": {"following": followee}}
         case upstream.PersonUnfollowed(followee_id=followee):
             await people.update_one(
@@ -209,6 +224,60 @@ async def _apply_profile(
         case _:
             return
     await people.update_one({"_id": person_id}, update, upsert=True)
+
+
+async def _erase_person(
+    person_id: str, people: AsyncCollection[Document], communities: AsyncCollection[Document]
+) -> None:
+    """Drop everything the feed keeps of an erased person: their profile data, and their
+    follows and memberships on both sides (as the profiles read model drops their follow
+    relations), so no post reaches them any more. Their own document is written last: an
+    erasure interrupted by a crash is applied again from the lists it still holds."""
+    stored = await people.find_one({"_id": person_id}) or {}
+    in_communities = {*stored.get("communities", []), *stored.get("managed", [])}
+    await gather_bounded(
+        [
+            *(
+                people.update_one({"_id": followee}, {"$pull": {"followers": person_id}})
+                for followee in stored.get("following", [])
+            ),
+            *(
+                people.update_one({"_id": follower}, {"$pull": {"following": person_id}})
+                for follower in stored.get("followers", [])
+            ),
+            *(
+                communities.update_one(
+                    {"_id": community_id},
+                    {"$pull": {"members": person_id, "managers": person_id}},
+                )
+                for community_id in sorted(in_communities)
+            ),
+        ],
+        limit=ERASURE_CONCURRENCY,
+    )
+    await people.update_one(
+        {"_id": person_id},
+        {
+            "$set": {
+                "erased": True,
+                "active": False,
+                **{name: [] for name in ERASED_LISTS},
+            },
+            "$unset": {"display_name": "", "job_title": "", "department": "", "photo_url": ""},
+        },
+        upsert=True,
+    )
+
+
+async def _unless_erased(
+    people: AsyncCollection[Document], person_id: str, update: Document
+) -> bool:
+    """Apply ``update`` to the person's document unless they were erased (``False`` then)."""
+    try:
+        await people.update_one({"_id": person_id, **NOT_ERASED}, update, upsert=True)
+    except DuplicateKeyError:
+        return False
+    return True
 
 
 async def _add_known_topics(people: AsyncCollection[Document], topics: list[str]) -> None:
@@ -228,19 +297,12 @@ async def _apply_community(
     community_id = upstream.aggregate_id(envelope)
     match event:
         case upstream.CommunityCreated():
-            await communities.update_one(
-                {"_id": community_id},
-                {
-                    "$set": {
-                        "name": event.name,
-                        "kind": event.kind,
-                        "visibility": event.visibility,
-                    },
-                    "$addToSet": {"members": event.creator_id, "managers": event.creator_id},
-                },
-                upsert=True,
-            )
-            await _person_joined(people, event.creator_id, community_id, manager=True)
+            created: Document = {
+                "$set": {"name": event.name, "kind": event.kind, "visibility": event.visibility}
+            }
+            if await _person_joined(people, event.creator_id, community_id, manager=True):
+                created["$addToSet"] = {"members": event.creator_id, "managers": event.creator_id}
+            await communities.update_one({"_id": community_id}, created, upsert=True)
         case upstream.CommunityRenamed(name=name):
             await communities.update_one({"_id": community_id}, {"$set": {"name": name}})
         case upstream.CommunityArchived():
@@ -248,14 +310,20 @@ async def _apply_community(
         case upstream.CommunityUnarchived():
             await communities.update_one({"_id": community_id}, {"$set": {"archived": False}})
         case upstream.MemberRoleChanged(person_id=person_id, role=role):
-            manages = role in ("owner", "manager")
-            operator = "$addToSet" if manages else "$pull"
-            await communities.update_one(
-                {"_id": community_id}, {operator: {"managers": person_id}}, upsert=True
-            )
-            await people.update_one(
-                {"_id": person_id}, {operator: {"managed": community_id}}, upsert=True
-            )
+            if role in ("owner", "manager"):
+                managed: Document = {"$addToSet": {"managed": community_id}}
+                if not await _unless_erased(people, person_id, managed):
+                    return  # applied after the person's erasure (another partition): dropped
+                await communities.update_one(
+                    {"_id": community_id}, {"$addToSet": {"managers": person_id}}, upsert=True
+                )
+            else:
+                await communities.update_one(
+                    {"_id": community_id}, {"$pull": {"managers": person_id}}, upsert=True
+                )
+                await people.update_one(
+                    {"_id": person_id}, {"$pull": {"managed": community_id}}, upsert=True
+                )
         case upstream.PersonEvent(person_id=person_id):
             await _apply_membership(envelope.type, person_id, community_id, people, communities)
 
@@ -268,12 +336,10 @@ async def _apply_membership(
     communities: AsyncCollection[Document],
 ) -> None:
     if event_type in MEMBERSHIP_STARTS:
-        update: Document = {
-            "$addToSet": {"members": person_id},
-            "$pull": {"pending_requests": person_id},
-        }
+        update: Document = {"$pull": {"pending_requests": person_id}}
+        if await _person_joined(people, person_id, community_id, manager=False):
+            update["$addToSet"] = {"members": person_id}
         await communities.update_one({"_id": community_id}, update, upsert=True)
-        await _person_joined(people, person_id, community_id, manager=False)
     elif event_type in MEMBERSHIP_ENDS:
         await communities.update_one(
             {"_id": community_id},
@@ -297,8 +363,10 @@ async def _apply_membership(
 
 async def _person_joined(
     people: AsyncCollection[Document], person_id: str, community_id: str, *, manager: bool
-) -> None:
+) -> bool:
+    """Record the membership in the person's facts; ``False`` (nothing recorded) when the
+    person was erased before it was applied (the communities topic is another partition)."""
     additions: Document = {"communities": community_id}
     if manager:
         additions["managed"] = community_id
-    await people.update_one({"_id": person_id}, {"$addToSet": additions}, upsert=True)
+    return await _unless_erased(people, person_id, {"$addToSet": additions})

@@ -11,6 +11,8 @@ FerretDB answers only ``_id`` lookups quickly, so every document has a computed 
   newest last), the number ``bucket`` of that open bucket, and ``unread``: the unread
   notifications (newest last, at most ``UNREAD_LIMIT``), each with what the read side needs to
   filter it by visibility (kind, community, post, comment) and its time.
+  ``held_in`` lists the communities where notifications are held for the person
+  (``held_notifications``). An erased person's head is only ``{erased: true}``.
 - ``inboxes``, ``<person>|bucket|<n>``: a sealed bucket of 100 local ids, newest last. When the
   open bucket is full it is copied into its sealed document and the head starts bucket n + 1, so
   a position ``(bucket, index)`` never moves and is a stable cursor.
@@ -57,6 +59,15 @@ def reaction_group_id(post_id: str, comment_id: str | None, group: int) -> str:
     return f"reactions:{post_id}:{comment_id or '-'}:{group}"
 
 
+def reaction_target(local_id: str) -> tuple[str, str | None] | None:
+    """The post and comment (``None``: the post itself) a reaction group's local id is about;
+    ``None`` for any other local id."""
+    parts = local_id.split(":")
+    if len(parts) != 4 or parts[0] != "reactions":
+        return None
+    return parts[1], None if parts[2] == "-" else parts[2]
+
+
 def reaction_pointer_key(person_id: str, post_id: str, comment_id: str | None) -> str:
     """The ``_id`` (in ``inboxes``) of the state of one person's reaction groups on a target."""
     return f"{person_id}{SEPARATOR}reactions{SEPARATOR}{post_id}{SEPARATOR}{comment_id or '-'}"
@@ -78,6 +89,8 @@ class Inbox:
     disabled_kinds: frozenset[str] = frozenset()
     muted_communities: frozenset[str] = frozenset()
     read_up_to: datetime | None = None
+    erased: bool = False
+    """The person was erased: the inbox is empty for good and takes no notification."""
 
     @classmethod
     def from_document(cls, person_id: str, document: Document | None) -> "Inbox":
@@ -93,6 +106,7 @@ class Inbox:
             disabled_kinds=frozenset(document.get("disabled_kinds", [])),
             muted_communities=frozenset(document.get("muted_communities", [])),
             read_up_to=as_utc(read_up_to) if read_up_to is not None else None,
+            erased=bool(document.get("erased", False)),
         )
 
     def is_unread(self, local_id: str) -> bool:
@@ -171,8 +185,10 @@ class InboxStore:
         """Store a new notification and put it in the inbox; a second delivery changes nothing.
 
         ``document`` holds every field but ``_id`` and ``bucket``; it is unread unless its time
-        is not after the inbox's ``read_up_to``.
+        is not after the inbox's ``read_up_to``. An erased person's inbox takes nothing.
         """
+        if inbox.erased:
+            return
         local_id = str(document["local_id"])
         key = notification_key(inbox.person_id, local_id)
         try:
@@ -225,6 +241,13 @@ class InboxStore:
         if len(remaining) != len(inbox.unread):
             inbox.unread = remaining
             await self._save_head(inbox, "unread")
+
+    async def note_held(self, inbox: Inbox, community_id: str) -> None:
+        """Remember in the head that notifications are held for the person in the community
+        (so an erasure finds them: they are keyed by community first)."""
+        await self.inboxes.update_one(
+            {"_id": inbox.person_id}, {"$addToSet": {"held_in": community_id}}, upsert=True
+        )
 
     async def _seal(self, inbox: Inbox) -> None:
         await self.inboxes.update_one(

@@ -32,6 +32,9 @@ requests and reports from it are not delivered. Unsubscribing from a post stops 
 and reaction notifications about it. Preferences apply when an event is delivered; what is
 already in the inbox stays.
 
+Erasure: an erased person's notifications, inbox and held notifications are deleted and the
+inbox takes nothing any more (``notification_erasure``); their later inbox events are ignored.
+
 Idempotency: a post event is handled only if the post's notification context has not applied
 its version yet, and the context is updated last, so a redelivered event does nothing and an
 event interrupted by a crash is completed with the same recipients. Notification keys are derived
@@ -76,6 +79,7 @@ from agora.feed.readside.held_notifications import (
     HeldNotifications,
 )
 from agora.feed.readside.notification_context import PostContext, context_key, excerpt
+from agora.feed.readside.notification_erasure import erase_inbox
 from agora.feed.readside.notification_inbox import (
     SEPARATOR,
     Inbox,
@@ -124,7 +128,7 @@ def admits(
 ) -> bool:
     """Whether ``kind`` about content of ``community_id`` (``None``: a profile) may be delivered."""
     person = inbox.person_id
-    if person == actor or kind in inbox.disabled_kinds:
+    if inbox.erased or person == actor or kind in inbox.disabled_kinds:
         return False
     if kind in POST_FOLLOW_KINDS and unsubscribed:
         return False
@@ -192,7 +196,11 @@ async def apply_event(envelope: EventEnvelope, event: DomainEvent, read_model: R
 async def apply_fact(
     envelope: EventEnvelope, fact: upstream.UpstreamEvent, read_model: ReadModel
 ) -> None:
-    """Apply one communities event: join requests notify managers, decisions resolve them."""
+    """Apply one profiles or communities event: an erasure empties the person's inbox for
+    good, join requests notify managers, decisions resolve them."""
+    if isinstance(fact, upstream.PersonErased):
+        await erase_inbox(InboxStore(read_model), upstream.aggregate_id(envelope))
+        return
     if not isinstance(fact, upstream.PersonEvent):
         return
     community_id = upstream.aggregate_id(envelope)
@@ -292,6 +300,8 @@ async def _apply_inbox_event(
     envelope: EventEnvelope, event: DomainEvent, store: InboxStore
 ) -> None:
     person_id = envelope.actor or envelope.streamid.removeprefix(INBOX_STREAM)
+    if (await store.inbox(person_id)).erased:
+        return  # applied after the person's erasure (a replay): nothing of theirs comes back
     match event:
         case NotificationPreferencesSet(disabled_kinds=kinds):
             update: Document = {"$set": {"disabled_kinds": sorted(set(kinds))}}
@@ -464,9 +474,12 @@ class _PostEventHandler:
         document = _chosen_notification(inbox, held, context=context, community=community)
         if document is not None:
             await self.store.deliver(inbox, document)
-        elif context.community_id is not None and _awaits_membership(
-            person_id, held, context, community
+        elif (
+            context.community_id is not None
+            and not inbox.erased
+            and _awaits_membership(person_id, held, context, community)
         ):
+            await self.store.note_held(inbox, context.community_id)
             await HeldNotifications(self.store.notifications).hold(
                 context.community_id, person_id, held
             )

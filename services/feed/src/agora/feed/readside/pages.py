@@ -13,7 +13,8 @@ Appending is one update in the common case: push unless the post is there, the b
 or the entry sorts below the floor. Otherwise the head is read, and the entry goes into an
 archived bucket (a late entry) or the full head is archived (an insert: a second attempt after
 a crash finds it there) and replaced by the next bucket. A post is never added twice to the
-bucket it belongs in, so replaying an append after a crash changes nothing.
+bucket it belongs in, so replaying an append after a crash changes nothing. A closed timeline
+(an erased person's home) keeps an empty head that refuses every append.
 
 A bucket also lists its ``post_ids``: FerretDB 1.24 gets ``{"entries.post_id": {"$ne": id}}``
 wrong (it matches when *any* entry differs), while ``$ne`` on an array of strings means "not
@@ -57,6 +58,8 @@ BUCKET_SIZE = 100
 CURSOR_VERSION = 1
 MAX_CURSOR_LENGTH = 8192
 MAX_CURSOR_SOURCES = 200
+CLOSED_FLOOR = "~"
+"""The floor of a closed timeline's head: above every sort token (they start with digits)."""
 
 
 class InvalidCursorError(ValueError):
@@ -150,7 +153,7 @@ async def append(timelines: AsyncCollection[Document], key: str, entry: Document
     else:
         return
     head = await timelines.find_one({"_id": key})
-    if head is None or post_id in head.get("post_ids", []):
+    if head is None or head.get("closed") or post_id in head.get("post_ids", []):
         return
     raw: list[str | Document] = head.get("entries", [])
     entries = [decode_entry(e) for e in raw]
@@ -188,6 +191,20 @@ async def append(timelines: AsyncCollection[Document], key: str, entry: Document
                 "count": len(kept),
             }
         },
+    )
+
+
+async def close(timelines: AsyncCollection[Document], key: str) -> None:
+    """Empty the timeline ``key`` for good: its archived buckets are deleted, and its head is
+    replaced by one that refuses every append (full, with a floor above every sort token).
+    Closing again, or after a crash part-way, deletes what is left."""
+    head = await timelines.find_one({"_id": key}, projection={"bucket": 1})
+    archived = int(head.get("bucket", 0)) if head is not None else 0
+    for bucket in range(archived):
+        await timelines.delete_one({"_id": archive_id(key, bucket)})
+    closed = {"closed": True, "bucket": 0, "floor": CLOSED_FLOOR, "count": BUCKET_SIZE}
+    await timelines.replace_one(
+        {"_id": key}, {**closed, "entries": [], "post_ids": []}, upsert=True
     )
 
 

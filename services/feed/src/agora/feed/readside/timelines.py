@@ -17,6 +17,9 @@ event whose fan-out completed does nothing. An event interrupted by a crash was 
 applied: appending its entries again finds each of them where it went (``pages.append`` never
 adds a post twice to the bucket it belongs in), so a crash loses and duplicates nothing.
 
+An erased person's home timeline is closed (``pages.close``): emptied, it refuses every append,
+so nothing is delivered to them afterwards, whatever order the topics are applied in.
+
 Reads check every entry again against the post and the reader *now*: deleted posts, posts of a
 community the reader can no longer read, and hidden posts (except for their author and the
 community's managers) are skipped, and a home entry stays only while one of the reasons it was
@@ -36,6 +39,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from agora.eventsourcing import DomainEvent, EventEnvelope, ReadModel, apply_once
 from agora.eventsourcing.readmodel import APPLIED_FIELD
 from agora.feed import upstream
+from agora.feed.bounded import gather_bounded
 from agora.feed.clock import Clock
 from agora.feed.domain.commands import Actor
 from agora.feed.domain.errors import CommunityNotFoundError, PostNotFoundError
@@ -49,6 +53,7 @@ from agora.feed.readside.pages import (
     InvalidCursorError,
     TimelineMerge,
     append,
+    close,
     millis,
     stored_entries,
 )
@@ -196,7 +201,13 @@ async def apply_fact(
     order the communities topic against the feed's). Older posts are not copied: a newcomer
     reads them in the community. Only the community timeline's newest bucket, and posts of the
     ``LATE_MEMBERSHIP_WINDOW`` after the membership, are looked at: a membership redelivered
-    long after (a consumer restart) then costs a lookup, not an append per newer post."""
+    long after (a consumer restart) then costs a lookup, not an append per newer post.
+
+    A person erased: their home timeline is closed (emptied, and nothing reaches it any more).
+    The posts they wrote stay in the other timelines, under a name no longer shown."""
+    if isinstance(fact, upstream.PersonErased):
+        await close(collection(read_model, "timelines"), home_key(upstream.aggregate_id(envelope)))
+        return
     if envelope.type not in MEMBERSHIP_STARTS or not isinstance(fact, upstream.PersonEvent):
         return
     community_id = upstream.aggregate_id(envelope)
@@ -215,13 +226,10 @@ async def apply_fact(
 
 
 async def _deliver(timelines: AsyncCollection[Document], deliveries: _Deliveries) -> None:
-    limit = asyncio.Semaphore(FAN_OUT_CONCURRENCY)
-
-    async def one(key: str, entry: Document) -> None:
-        async with limit:
-            await append(timelines, key, entry)
-
-    await asyncio.gather(*(one(key, entry) for key, entry in deliveries.entries.items()))
+    await gather_bounded(
+        (append(timelines, key, entry) for key, entry in deliveries.entries.items()),
+        limit=FAN_OUT_CONCURRENCY,
+    )
 
 
 async def _publication(
