@@ -35,7 +35,9 @@ def fresh_settings(infra: InfraEndpoints, identity: TestIdentityProvider) -> Com
         mongo_url=infra.mongo_url,
         mongo_database=f"test_communities_{suffix}",
         events_topic=f"agora.test{suffix}.communities.events",
+        profiles_topic=f"agora.test{suffix}.profiles.events",
         directory_projection=f"directory_{suffix}",
+        erasure_consumer=f"erasures_{suffix}",
         archiver_interval_seconds=0.2,
         **identity.auth_settings(),
     )

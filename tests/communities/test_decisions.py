@@ -19,10 +19,14 @@ from agora.communities.domain.errors import (
 from agora.communities.domain.events import (
     CharterAccepted,
     CommunityArchived,
+    InvitationDeclined,
     JoinRequested,
+    JoinRequestRejected,
     MemberJoined,
     MemberRemoved,
+    MemberRoleChanged,
     PersonBlocked,
+    Role,
     Visibility,
 )
 from agora.communities.domain.state import CommunityAggregate, CommunityState
@@ -156,3 +160,72 @@ def test_joining_needs_the_current_charter_version_and_records_the_acceptance() 
     with pytest.raises(CharterAcceptanceRequiredError):
         join("p")(state)
     assert types(join("p", 1)(state)) == [CharterAccepted, MemberJoined]
+
+
+# --- erasure -----------------------------------------------------------------------------------
+
+
+def with_members(*members: tuple[str, Role]) -> CommunityState:
+    """An open community created by ``owner``, joined by ``members`` in order (with roles)."""
+    state = created("open")
+    for person_id, role in members:
+        state = run(state, join(person_id))
+        if role != "member":
+            change = decisions.change_role(
+                community_id="c1", actor="owner", person_id=person_id, role=role
+            )
+            state = run(state, change)
+    return state
+
+
+def erase(state: CommunityState, person_id: str) -> list[DomainEvent]:
+    return list(decisions.erase_person(person_id=person_id)(state))
+
+
+def test_an_erased_member_is_removed() -> None:
+    state = with_members(("ana", "member"))
+
+    assert erase(state, "ana") == [MemberRemoved(person_id="ana")]
+    assert "ana" not in run(state, decisions.erase_person(person_id="ana")).members
+
+
+def test_an_erased_last_owner_hands_ownership_to_the_longest_standing_manager() -> None:
+    state = with_members(("ana", "member"), ("ben", "manager"), ("chloe", "manager"))
+
+    events = erase(state, "owner")
+
+    assert events == [
+        MemberRoleChanged(person_id="ben", role="owner"),
+        MemberRemoved(person_id="owner"),
+    ]
+    after = run(state, decisions.erase_person(person_id="owner"))
+    assert after.members == {"ana": "member", "ben": "owner", "chloe": "manager"}
+
+
+def test_without_managers_the_longest_standing_member_becomes_owner() -> None:
+    state = with_members(("ana", "member"), ("ben", "member"))
+
+    assert erase(state, "owner")[0] == MemberRoleChanged(person_id="ana", role="owner")
+
+
+def test_an_erased_owner_among_several_or_alone_hands_nothing_on() -> None:
+    assert erase(with_members(("ana", "owner")), "owner") == [MemberRemoved(person_id="owner")]
+    assert erase(created(), "owner") == [MemberRemoved(person_id="owner")]
+
+
+def test_an_erased_persons_pending_request_and_invitation_are_closed() -> None:
+    requested = run(created("closed"), join("ana"))
+    invited = run(
+        created("closed"),
+        decisions.invite_person(community_id="c1", actor="owner", person_id="ana", today=TODAY),
+    )
+
+    assert erase(requested, "ana") == [JoinRequestRejected(person_id="ana")]
+    assert erase(invited, "ana") == [InvitationDeclined(person_id="ana")]
+
+
+def test_erasing_someone_the_community_does_not_know_or_twice_decides_nothing() -> None:
+    state = with_members(("ana", "member"))
+
+    assert erase(state, "stranger") == []
+    assert erase(run(state, decisions.erase_person(person_id="ana")), "ana") == []

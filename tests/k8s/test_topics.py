@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from agora.communities.app import EVENT_TOPIC_PARTITIONS as COMMUNITIES_PARTITIONS
+from agora.communities.app import service_topics as communities_topics
 from agora.communities.settings import CommunitiesSettings
 from agora.eventsourcing.k8s_topics import kafka_topics_yaml, resource_name
 from agora.eventsourcing.topics import (
@@ -53,9 +54,12 @@ def _published_topics() -> list[TopicSpec]:
 
 
 def _subscribed_topics() -> list[TopicSpec]:
-    """Topics a consumer creates when it starts before their producer (the feed does)."""
-    feed = FeedSettings()
-    return [spec for spec in consumed_topics(feed) if spec.name != feed.events_topic]
+    """Topics a consumer creates when it starts before their producer (the feed and
+    communities do)."""
+    feed, communities = FeedSettings(), CommunitiesSettings()
+    consumed = [*consumed_topics(feed), *communities_topics(communities)]
+    own = {feed.events_topic, communities.events_topic}
+    return [spec for spec in consumed if spec.name not in own]
 
 
 def _projection_names() -> set[str]:
@@ -64,6 +68,7 @@ def _projection_names() -> set[str]:
         profiles.read_model_name,
         profiles.cards_projection,
         CommunitiesSettings().directory_projection,
+        CommunitiesSettings().erasure_consumer,
         FeedSettings().projection_prefix,
         SearchSettings().projection_prefix,
         MetricsSettings().projection_name,

@@ -43,6 +43,7 @@ PROJECTIONS = (
     "profiles_people",
     "profiles_cards",
     "communities_directory",
+    "communities_erasures",
     "feed",
     "search",
     "metrics",

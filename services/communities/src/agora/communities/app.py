@@ -1,4 +1,5 @@
-"""The communities API process: wires the store, relay, projection and archiver (bootstrap)."""
+"""The communities API process: wires the store, relay, projection, erasure follower and
+archiver (bootstrap)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from agora.communities.archiver import ProjectArchiver
 from agora.communities.clock import Clock, system_clock
 from agora.communities.domain.events import registry
 from agora.communities.domain.state import CommunityAggregate
+from agora.communities.erasures import ErasureFollower
 from agora.communities.projection import CommunityDirectoryProjection
 from agora.communities.queries import DirectoryQueries
 from agora.communities.service import CommunityService
@@ -48,14 +50,23 @@ def directory_projection(settings: CommunitiesSettings) -> CommunityDirectoryPro
     )
 
 
+def service_topics(settings: CommunitiesSettings) -> list[TopicSpec]:
+    """The communities topic, and the profiles topic it consumes (created if the profiles
+    service has not yet: the erasure follower cannot subscribe to a missing topic)."""
+    return [
+        TopicSpec(topic, partitions=EVENT_TOPIC_PARTITIONS)
+        for topic in (settings.events_topic, settings.profiles_topic)
+    ]
+
+
 def create_app(
     *,
     settings: CommunitiesSettings,
     clock: Clock = system_clock,
     tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
-    """The communities API; its lifespan runs the outbox relay, projection and archiver (only
-    the relay in the `api` role; the `worker` role serves no routes)."""
+    """The communities API; its lifespan runs the outbox relay, projection, erasure follower and
+    archiver (only the relay in the `api` role; the `worker` role serves no routes)."""
 
     async def database_ready() -> None:
         database: AsyncDatabase[dict[str, Any]] = app.state.database
@@ -91,8 +102,7 @@ def _lifespan(*, settings: CommunitiesSettings, clock: Clock) -> ServiceLifespan
         store = MongoEventStore(database=database, source=EVENT_SOURCE)
         await store.create_indexes()
         await ensure_topics(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            topics=[TopicSpec(settings.events_topic, partitions=EVENT_TOPIC_PARTITIONS)],
+            bootstrap_servers=settings.kafka_bootstrap_servers, topics=service_topics(settings)
         )
         repository = AggregateRepository(
             aggregate=CommunityAggregate(),
@@ -127,13 +137,23 @@ def _lifespan(*, settings: CommunitiesSettings, clock: Clock) -> ServiceLifespan
             database=database,
             bootstrap_servers=settings.kafka_bootstrap_servers,
         )
+        erasures = ProjectionRunner(
+            projection=ErasureFollower(
+                name=settings.erasure_consumer,
+                profiles_topic=settings.profiles_topic,
+                repository=repository,
+                queries=queries,
+            ),
+            database=database,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+        )
         archiver = ProjectArchiver(
             repository=repository,
             queries=queries,
             clock=clock,
             interval_seconds=settings.archiver_interval_seconds,
         )
-        workers = ProcessWorkers(outbox=[relay], background=[runner, archiver])
+        workers = ProcessWorkers(outbox=[relay], background=[runner, erasures, archiver])
         try:
             async with running(workers.for_role(settings.process_role)) as started:
                 app.state.workers = started

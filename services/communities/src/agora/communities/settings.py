@@ -15,6 +15,16 @@ class CommunitiesSettings(ServiceSettings):
     events_topic: str = Field(
         default=event_topic_name("communities"), pattern=r"^[A-Za-z0-9._-]{1,200}$"
     )
+    profiles_topic: str = Field(
+        default=event_topic_name("profiles"),
+        pattern=r"^[A-Za-z0-9._-]{1,200}$",
+        description="The profiles service's events: erasures take people out of communities.",
+    )
+    erasure_consumer: str = Field(
+        default="communities_erasures",
+        pattern=r"^[a-z][a-z0-9_]{0,62}$",
+        description="Name of the erasure follower (its consumer group).",
+    )
     directory_projection: str = Field(
         default="communities_directory",
         pattern=r"^[a-z][a-z0-9_]{0,62}$",

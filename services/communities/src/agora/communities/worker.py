@@ -1,5 +1,5 @@
-"""``python -m agora.communities.worker``: the directory projection and the project archiver,
-without the API.
+"""``python -m agora.communities.worker``: the directory projection, the erasure follower and
+the project archiver, without the API.
 
 The process serves only ``/healthz``, ``/readyz`` and ``/metrics`` (for the orchestrator's
 probes and the projection lag), on ``AGORA_PORT`` like the API.

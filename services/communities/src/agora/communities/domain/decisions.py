@@ -288,6 +288,39 @@ def block_person(*, community_id: str, actor: str, person_id: str) -> Decide[Com
     return decide
 
 
+def erase_person(*, person_id: str) -> Decide[CommunityState]:
+    """Take an erased person out of the community: their membership ends, and their pending
+    join request or invitation too. When they were its last owner, ownership passes first to
+    its longest-standing manager, or else to its longest-standing member, so that no community
+    is left without an owner while it has members. Nothing to do: no events (an erasure
+    applied twice changes nothing)."""
+
+    def decide(state: CommunityState) -> Events:
+        events: list[DomainEvent] = []
+        if state.role_of(person_id) == "owner" and state.owner_count() == 1:
+            successor = _successor(state, leaving=person_id)
+            if successor is not None:
+                events.append(MemberRoleChanged(person_id=successor, role="owner"))
+        if person_id in state.members:
+            events.append(MemberRemoved(person_id=person_id))
+        if state.requests.get(person_id) == "pending":
+            events.append(JoinRequestRejected(person_id=person_id))
+        if state.is_invited(person_id):
+            events.append(InvitationDeclined(person_id=person_id))
+        return events
+
+    return decide
+
+
+def _successor(state: CommunityState, *, leaving: str) -> str | None:
+    """Who becomes owner when the last one leaves for good (members are kept in join order)."""
+    others = [(person, role) for person, role in state.members.items() if person != leaving]
+    managers = [person for person, role in others if role == "manager"]
+    if managers:
+        return managers[0]
+    return others[0][0] if others else None
+
+
 def change_role(
     *, community_id: str, actor: str, person_id: str, role: Role
 ) -> Decide[CommunityState]:

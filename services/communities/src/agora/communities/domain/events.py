@@ -87,7 +87,7 @@ class JoinRequestApproved(DomainEvent):
 
 @registry.register
 class JoinRequestRejected(DomainEvent):
-    """A manager rejected a join request."""
+    """A manager rejected a join request, or the requester was erased (``system:erasure``)."""
 
     event_type = "agora.communities.join_request_rejected"
     person_id: str
@@ -111,7 +111,7 @@ class InvitationAccepted(DomainEvent):
 
 @registry.register
 class InvitationDeclined(DomainEvent):
-    """An invited person declined."""
+    """An invited person declined, or was erased (actor ``system:erasure``)."""
 
     event_type = "agora.communities.invitation_declined"
     person_id: str
@@ -127,7 +127,7 @@ class MemberLeft(DomainEvent):
 
 @registry.register
 class MemberRemoved(DomainEvent):
-    """A manager removed a member."""
+    """A manager removed a member, or the member was erased (actor ``system:erasure``)."""
 
     event_type = "agora.communities.member_removed"
     person_id: str
