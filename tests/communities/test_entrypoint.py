@@ -47,7 +47,9 @@ async def test_the_module_entry_point_serves_the_api_from_environment_settings(
         "AGORA_MONGO_URL": infra_endpoints.mongo_url,
         "AGORA_MONGO_DATABASE": database,
         "AGORA_EVENTS_TOPIC": f"agora.test{suffix}.communities.events",
+        "AGORA_PROFILES_TOPIC": f"agora.test{suffix}.profiles.events",
         "AGORA_DIRECTORY_PROJECTION": f"directory_{suffix}",
+        "AGORA_ERASURE_CONSUMER": f"erasures_{suffix}",
         "AGORA_AUTH_ISSUER": identity.issuer,
         "AGORA_AUTH_PUBLIC_KEY_PEM": identity.public_key_pem,
     }

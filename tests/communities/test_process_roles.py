@@ -90,7 +90,9 @@ async def test_the_worker_entry_point_serves_only_health_and_metrics(
         "AGORA_MONGO_URL": infra_endpoints.mongo_url,
         "AGORA_MONGO_DATABASE": settings.mongo_database,
         "AGORA_EVENTS_TOPIC": settings.events_topic,
+        "AGORA_PROFILES_TOPIC": settings.profiles_topic,
         "AGORA_DIRECTORY_PROJECTION": settings.directory_projection,
+        "AGORA_ERASURE_CONSUMER": settings.erasure_consumer,
         "AGORA_AUTH_ISSUER": identity.issuer,
         "AGORA_AUTH_PUBLIC_KEY_PEM": identity.public_key_pem,
     }

@@ -133,7 +133,9 @@ def service_apps(
         **common,
         mongo_database=names.database("communities"),
         events_topic=upstream["communities_topic"],
+        profiles_topic=upstream["profiles_topic"],
         directory_projection=names.projection("directory"),
+        erasure_consumer=names.projection("erasures"),
     )
     feed = FeedSettings(
         **common,
