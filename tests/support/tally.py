@@ -20,6 +20,11 @@ class TallyOpened(DomainEvent):
 
 @registry.register
 class TallyIncremented(DomainEvent):
+    """A tally was counted up by ``by``.
+
+    Only this first paragraph is the event's summary in AsyncAPI documents.
+    """
+
     event_type = "agora.test.tally_incremented"
     schema_version = 2
     by: int

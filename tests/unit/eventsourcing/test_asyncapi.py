@@ -46,3 +46,16 @@ def test_a_channel_names_what_its_message_key_holds() -> None:
 
     assert key(document) == "stream id"
     assert key(keyed) == "id"
+
+
+def test_each_message_is_summarised_by_its_event_class_docstring() -> None:
+    channel = Channel(topic="agora.test.events", registry=tally.registry, description="t")
+    messages = asyncapi_document(title="T", version="1", description="t", channels=[channel])[
+        "components"
+    ]["messages"]
+
+    assert messages["agora_test_tally_incremented_v2"]["summary"] == (
+        "A tally was counted up by `by`."
+    )
+    # An event class without a docstring of its own is summarised by its type.
+    assert messages["agora_test_tally_opened_v1"]["summary"] == "agora.test.tally_opened"

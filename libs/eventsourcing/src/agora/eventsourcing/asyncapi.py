@@ -2,15 +2,18 @@
 
 Integrators read these to consume Agora's topics: every message is a CloudEvents structured
 JSON envelope (see ``envelope.py``) whose ``data`` follows the payload schema of its
-``type`` and ``schemaversion``.
+``type`` and ``schemaversion``; its ``summary`` says what the event means (the event class's
+docstring, whose wording is documentation, not contract).
 """
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from agora.eventsourcing.contract import registry_schemas, split_key
 from agora.eventsourcing.envelope import CLOUDEVENTS_CONTENT_TYPE, EventEnvelope
+from agora.eventsourcing.events import DomainEvent
 from agora.eventsourcing.registry import EventRegistry
 
 
@@ -37,6 +40,10 @@ def asyncapi_document(
     for channel in channels:
         channel_id = _identifier(channel.topic)
         channel_messages: dict[str, Any] = {}
+        summaries = {
+            f"{event_class.event_type}@v{event_class.schema_version}": _summary(event_class)
+            for event_class in channel.registry
+        }
         for key, payload_schema in registry_schemas(channel.registry).items():
             event_type, schema_version = split_key(key)
             message_id = _identifier(f"{event_type}.v{schema_version}")
@@ -44,6 +51,7 @@ def asyncapi_document(
             components_messages[message_id] = {
                 "name": event_type,
                 "title": f"{event_type} (schema version {schema_version})",
+                "summary": summaries[key],
                 "contentType": CLOUDEVENTS_CONTENT_TYPE,
                 "headers": {
                     "type": "object",
@@ -87,6 +95,14 @@ def asyncapi_document(
         "operations": operations,
         "components": {"messages": components_messages, "schemas": components_schemas},
     }
+
+
+def _summary(event_class: type[DomainEvent]) -> str:
+    """What the event means: the first paragraph of its class's own docstring, on one line
+    (reStructuredText literals as Markdown code)."""
+    own = inspect.cleandoc(event_class.__doc__ or "")
+    paragraph = " ".join(own.split("\n\n", 1)[0].split()).replace("``", "`")
+    return paragraph or event_class.event_type
 
 
 def _identifier(name: str) -> str:
