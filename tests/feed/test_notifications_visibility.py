@@ -1,8 +1,10 @@
 """Notifications never reveal content the recipient cannot read now."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from pymongo.asynchronous.collection import AsyncCollection
 
 from agora.communities.domain import events as community_events
 from tests.feed.harness import FeedApi, Organisation
@@ -163,3 +165,34 @@ async def test_a_manager_who_steps_down_stops_seeing_requests_and_reports(
     assert await inbox(api, manager) == []
     assert (await unread(api, manager))["count"] == 0
     assert kinds(await inbox(api, owner)) == ["join_request"]
+
+
+async def test_what_was_held_for_a_requester_goes_when_their_request_is_rejected(
+    api: FeedApi, org: Organisation
+) -> None:
+    """A mention of someone who asked to join is held (their membership may be on its way);
+    once the request is rejected nothing held can ever be delivered, and nothing is kept."""
+    owner, requester = await people(org, "Owner", "Requester")
+    closed = await org.community(owner, visibility="closed", name="Comité")
+    await org.request_to_join(closed, requester)
+    await api.settled()
+    await publish(api, owner, community=closed, text="Bientôt @requester", mentions=[requester])
+    await api.settled()
+    notifications = await _notifications_collection(api)
+    held = f"#held|{closed}|{requester}"
+    assert await notifications.find_one({"_id": held}) is not None
+
+    await org.community_events(
+        closed, community_events.JoinRequestRejected(person_id=requester), actor=owner
+    )
+    await api.settled()
+
+    assert await notifications.find_one({"_id": held}) is None
+    assert await inbox(api, requester) == []
+
+
+async def _notifications_collection(api: FeedApi) -> AsyncCollection[dict[str, Any]]:
+    names = await api.database.list_collection_names()
+    name = next(name for name in names if name.endswith("_notifications__g1"))
+    collection: AsyncCollection[dict[str, Any]] = api.database[name]
+    return collection

@@ -13,10 +13,12 @@ only make a membership look later than it was, and then the notification is drop
 shown to someone who was not a member (MongoDB keeps milliseconds, so both are compared so).
 
 A person who never joins keeps at most ``HELD_LIMIT`` held notifications per community (the
-newest); their document is read only when that person's membership starts. Holding and taking
-are single-writer read-modify-writes (one projection owns the collection); holding the same
-notification twice keeps one, and taking deletes the document only after the caller delivered,
-so a crash in between redelivers the same notifications, which ``deliver`` stores once.
+newest); their document is read only when that person's membership starts, and deleted when
+their join request is rejected (nothing held can be delivered after that) or they are erased.
+Holding and taking are single-writer read-modify-writes (one projection owns the collection);
+holding the same notification twice keeps one, and taking deletes the document only after the
+caller delivered, so a crash in between redelivers the same notifications, which ``deliver``
+stores once.
 """
 
 from datetime import datetime

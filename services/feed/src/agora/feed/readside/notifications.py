@@ -105,9 +105,10 @@ MANAGER_KINDS = frozenset({"join_request", "report"})
 POST_FOLLOW_KINDS = frozenset({"comment", "reaction"})
 """Kinds that unsubscribing from a post stops."""
 JOIN_REQUESTED = "agora.communities.join_requested"
+JOIN_REJECTED = "agora.communities.join_request_rejected"
 JOIN_DECISIONS = {
     "agora.communities.join_request_approved": "approved",
-    "agora.communities.join_request_rejected": "rejected",
+    JOIN_REJECTED: "rejected",
 }
 REASON_LENGTH = 280
 
@@ -206,6 +207,11 @@ async def apply_fact(
     community_id = upstream.aggregate_id(envelope)
     if envelope.type in MEMBERSHIP_STARTS:
         await _deliver_held(envelope, fact.person_id, community_id, read_model)
+    elif envelope.type == JOIN_REJECTED:
+        # What was held could only be delivered to a membership recorded before its content:
+        # after a refusal, no later membership can be.
+        held = HeldNotifications(InboxStore(read_model).notifications)
+        await held.release(community_id, fact.person_id)
     if envelope.type != JOIN_REQUESTED and envelope.type not in JOIN_DECISIONS:
         return
     store = InboxStore(read_model)
