@@ -46,6 +46,7 @@ def idp_url(identity: TestIdentityProvider, key_file: Path) -> Iterator[str]:
         environment="test",
         services={},
         activity_enabled=False,
+        revocation_enabled=False,
         auth_issuer=identity.issuer,
         auth_audience=identity.audience,
         auth_public_key_pem=identity.public_key_pem,

@@ -246,6 +246,7 @@ def gateway_settings(
         "mongo_url": infra.mongo_url,
         "mongo_database": f"test_gateway_{suffix}",
         "events_topic": f"agora.test{suffix}.gateway.events",
+        "profile_cards_topic": f"agora.test{suffix}.profiles.cards",
         "services": services,
         "auth_issuer": identity.issuer,
         "auth_audience": identity.audience,

@@ -3,6 +3,8 @@
 import httpx
 import pytest
 
+from tests.support.kafka_reading import eventually
+
 pytestmark = pytest.mark.integration
 
 
@@ -69,11 +71,15 @@ async def test_healthz_answers_while_the_process_serves(gateway: httpx.AsyncClie
 async def test_readyz_reports_each_service_and_stays_ready_when_one_is_down(
     gateway: httpx.AsyncClient,
 ) -> None:
+    async def ready() -> bool:  # once the person cards are read (test_revocation.py)
+        return (await gateway.get("/readyz")).status_code == 200
+
+    await eventually(ready)
     response = await gateway.get("/readyz")
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["checks"] == {"database": {"status": "ok"}}
+    assert body["checks"] == {"database": {"status": "ok"}, "revoked_access": {"status": "ok"}}
     assert body["upstreams"]["communities"] == {"status": "ok"}
     assert body["upstreams"]["echo"] == {"status": "ok"}
     assert body["upstreams"]["search"] == {"status": "failed", "error": "unreachable"}

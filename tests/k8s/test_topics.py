@@ -16,6 +16,7 @@ from agora.eventsourcing.topics import (
     dead_letter_topic,
     platform_topics,
 )
+from agora.eventsourcing.topics import cards_topic as catalogued_cards_topic
 from agora.feed.app import consumed_topics
 from agora.feed.settings import FeedSettings
 from agora.gateway.app import EVENT_TOPIC_PARTITIONS as GATEWAY_PARTITIONS
@@ -54,10 +55,11 @@ def _published_topics() -> list[TopicSpec]:
 
 
 def _subscribed_topics() -> list[TopicSpec]:
-    """Topics a consumer creates when it starts before their producer (the feed and
-    communities do)."""
+    """Topics a consumer creates when it starts before their producer (the feed, communities
+    and the gateway do)."""
     feed, communities = FeedSettings(), CommunitiesSettings()
-    consumed = [*consumed_topics(feed), *communities_topics(communities)]
+    gateway_cards = catalogued_cards_topic(GatewaySettings().profile_cards_topic)
+    consumed = [*consumed_topics(feed), *communities_topics(communities), gateway_cards]
     own = {feed.events_topic, communities.events_topic}
     return [spec for spec in consumed if spec.name not in own]
 

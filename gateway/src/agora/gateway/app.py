@@ -17,7 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from agora.eventsourcing import MongoEventStore, OutboxRelay
 from agora.eventsourcing.kafka import create_producer
 from agora.eventsourcing.lease import MongoLease
-from agora.eventsourcing.topics import TopicSpec, ensure_topics
+from agora.eventsourcing.topics import TopicSpec, cards_topic, ensure_topics
 from agora.gateway import routes, stream
 from agora.gateway.activity import ActivityRecorder, utc_now
 from agora.gateway.auth import Authenticator
@@ -27,6 +27,7 @@ from agora.gateway.livefeed import FeedChecker, FeedEventConsumer
 from agora.gateway.openapi import OpenApiAggregator, docs_router
 from agora.gateway.ratelimit import IpRateLimitMiddleware, TokenBuckets
 from agora.gateway.readiness import service_readiness_check
+from agora.gateway.revocation import CardFollower, RevokedAccess
 from agora.gateway.security import GatewaySecurityHeadersMiddleware
 from agora.gateway.settings import GatewaySettings
 from agora.gateway.upstream import (
@@ -36,7 +37,7 @@ from agora.gateway.upstream import (
     create_upstream_session,
     service_routes,
 )
-from agora.servicekit import ReadinessCheck, ServiceLifespan
+from agora.servicekit import ReadinessCheck, ReadinessFailure, ServiceLifespan
 from agora.servicekit import create_app as create_service_app
 from agora.servicekit.identity import JwtVerifier
 from agora.servicekit.middleware import REQUEST_ID_HEADER
@@ -80,9 +81,16 @@ def create_app(
         database: AsyncDatabase[dict[str, Any]] = app.state.database
         await database.command("ping")
 
+    async def revocations_read() -> None:
+        follower: CardFollower = app.state.card_follower
+        if not follower.ready:
+            raise ReadinessFailure("the person cards are not read to their end yet")
+
     readiness_checks: dict[str, ReadinessCheck] = (
         {"database": database_ready} if settings.activity_enabled else {}
     )
+    if settings.revocation_enabled:
+        readiness_checks["revoked_access"] = revocations_read
     middleware = [
         Middleware(
             IpRateLimitMiddleware,
@@ -163,7 +171,10 @@ def _lifespan(
             forwarder = Forwarder(
                 session=session, routes=route_map, max_body=settings.max_request_body_bytes
             )
-            authenticator = Authenticator(verifier=verifier, service_roles=settings.service_roles)
+            revoked = RevokedAccess()
+            authenticator = Authenticator(
+                verifier=verifier, service_roles=settings.service_roles, revoked=revoked
+            )
             person_limits = TokenBuckets(
                 rate=settings.rate_limit_person_per_second,
                 burst=settings.rate_limit_person_burst,
@@ -171,6 +182,15 @@ def _lifespan(
             )
             live = _live_hub(settings, session, route_map)
             workers: list[Worker] = []
+            if settings.revocation_enabled:
+                cards = CardFollower(
+                    bootstrap_servers=settings.kafka_bootstrap_servers,
+                    topic=cards_topic(settings.profile_cards_topic),
+                    revoked=revoked,
+                    client_id=f"{settings.service_name}-cards",
+                )
+                app.state.card_follower = cards
+                workers.append(cards)
             if live is not None:
                 consumer = FeedEventConsumer(
                     bootstrap_servers=settings.kafka_bootstrap_servers,

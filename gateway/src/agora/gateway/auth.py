@@ -3,10 +3,11 @@
 The gateway checks the token (signature from the provider's JWKS, algorithm allow-list,
 issuer, audience, expiry, not-before) with the service kit's ``JwtVerifier``, then forwards the
 same ``Authorization`` header: each service verifies it again and makes its own decisions. It
-never sends a user-id header of its own.
+never sends a user-id header of its own. A valid token of someone who left or was erased is
+refused too (``revocation``): their token outlives their access.
 """
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 
 from prometheus_client import Counter
@@ -42,10 +43,15 @@ class Authenticator:
     """Verifies bearer tokens and the coarse per-service role requirements."""
 
     def __init__(
-        self, *, verifier: JwtVerifier, service_roles: Mapping[str, tuple[str, ...]]
+        self,
+        *,
+        verifier: JwtVerifier,
+        service_roles: Mapping[str, tuple[str, ...]],
+        revoked: Container[str] = frozenset(),
     ) -> None:
         self._verifier = verifier
         self._service_roles = {name: frozenset(roles) for name, roles in service_roles.items()}
+        self._revoked = revoked
 
     async def authenticate(self, authorization: str | None) -> Identity | Refusal:
         """The caller of a request with this ``Authorization`` header, or why it is refused."""
@@ -54,13 +60,17 @@ class Authenticator:
             AUTH_FAILURES.labels("missing").inc()
             return Refusal(401, "A bearer token is required.")
         try:
-            return await self._verifier.verify_async(token)
+            identity = await self._verifier.verify_async(token)
         except InvalidTokenError as error:
             AUTH_FAILURES.labels("invalid").inc()
             return Refusal(401, f"The bearer token was refused: {error}.")
         except IdentityProviderUnavailableError as error:
             AUTH_FAILURES.labels("provider_unavailable").inc()
             return Refusal(503, f"Tokens cannot be checked now: {error}.")
+        if identity.person_id in self._revoked:
+            AUTH_FAILURES.labels("revoked").inc()
+            return Refusal(401, "This account no longer has access: the person left or was erased.")
+        return identity
 
     def may_use(self, identity: Identity, service: str) -> bool:
         """Whether the caller holds one of the roles a service requires (if it requires any)."""

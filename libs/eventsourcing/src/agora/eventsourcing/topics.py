@@ -94,10 +94,10 @@ def dead_letter_topic(consumer: str) -> TopicSpec:
     )
 
 
-def cards_topic() -> TopicSpec:
+def cards_topic(name: str = CARDS_TOPIC) -> TopicSpec:
     """The profiles service's public person cards: compacted, so each person's newest stays."""
     return TopicSpec(
-        name=CARDS_TOPIC,
+        name=name,
         partitions=EVENT_TOPIC_PARTITIONS,
         extra_config={
             "cleanup.policy": "compact",

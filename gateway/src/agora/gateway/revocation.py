@@ -1,0 +1,141 @@
+"""Access that ended: a person who left or was erased gets no answer through the gateway.
+
+The identity provider stops issuing someone's tokens when they leave, but a token already
+issued stays valid until it expires. The gateway closes that window: it follows the profiles
+service's public person cards (``agora.profiles.cards``, compacted, so the newest card per
+person is always there) and refuses with 401 every token whose subject's card says the person
+is no longer active, or was erased. A card made active again gives access back.
+
+``CardFollower`` reads every partition from its beginning, without a consumer group (each
+replica keeps its own set, nothing is committed), then follows new cards; the gateway is not
+ready until that first read reached the end offsets it found, so a restarted replica never lets
+a revoked token through. Only the envelope's type and ``data.person_id``/``data.active`` are
+read (``docs/events/profiles.cards.schema.json`` is the contract).
+"""
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+from pydantic import ValidationError
+
+from agora.eventsourcing import EventEnvelope
+from agora.eventsourcing.topics import TopicSpec, ensure_topics
+
+_logger = logging.getLogger(__name__)
+CARD_PUBLISHED = "agora.profiles.person_card_published"
+CARD_ERASED = "agora.profiles.person_card_erased"
+
+
+class RevokedAccess:
+    """The people whose newest card says they left or were erased."""
+
+    def __init__(self) -> None:
+        self._people: set[str] = set()
+
+    def __contains__(self, person_id: object) -> bool:
+        return person_id in self._people
+
+    def __len__(self) -> int:
+        return len(self._people)
+
+    def apply(self, value: bytes | None) -> None:
+        """Take one record of the cards topic into account (anything else is ignored)."""
+        if value is None:
+            return  # a compaction tombstone: the newest card of that person is elsewhere
+        try:
+            envelope = EventEnvelope.from_json_bytes(value)
+        except (ValidationError, ValueError):
+            return
+        data: dict[str, Any] = envelope.data if isinstance(envelope.data, dict) else {}
+        person_id = data.get("person_id")
+        if not isinstance(person_id, str):
+            return
+        if envelope.type == CARD_ERASED or (
+            envelope.type == CARD_PUBLISHED and data.get("active") is False
+        ):
+            self._people.add(person_id)
+        elif envelope.type == CARD_PUBLISHED:
+            self._people.discard(person_id)
+
+
+class CardFollower:
+    """Keeps a ``RevokedAccess`` up to date from the cards topic (a ``Worker``)."""
+
+    def __init__(
+        self,
+        *,
+        bootstrap_servers: str,
+        topic: TopicSpec,
+        revoked: RevokedAccess,
+        client_id: str,
+    ) -> None:
+        self._bootstrap_servers = bootstrap_servers
+        self._topic = topic
+        self._revoked = revoked
+        self._client_id = client_id
+        self._stopping = asyncio.Event()
+        self.ready = False
+        """Every card that existed when the follower started has been read."""
+
+    def stop(self) -> None:
+        """Finish the current poll and return."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Read and follow the cards until ``stop()``; reconnect with backoff after failures."""
+        backoff = 1.0
+        while not self._stopping.is_set():
+            consumer = AIOKafkaConsumer(
+                self._topic.name,
+                bootstrap_servers=self._bootstrap_servers,
+                client_id=self._client_id,
+                group_id=None,  # every partition, from its beginning: no offsets are kept
+                auto_offset_reset="earliest",
+                enable_auto_commit=False,
+                isolation_level="read_committed",
+            )
+            try:
+                await ensure_topics(bootstrap_servers=self._bootstrap_servers, topics=[self._topic])
+                await consumer.start()
+                await self._follow(consumer)
+                backoff = 1.0
+            except (KafkaError, OSError) as error:
+                _logger.warning(
+                    "revoked access: reading the person cards failed (%s: %s); retrying in %.0f s",
+                    type(error).__name__,
+                    error,
+                    backoff,
+                )
+            except Exception:
+                _logger.exception("revoked access: reading the person cards failed; retrying")
+            finally:
+                await consumer.stop()
+            if not self._stopping.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), backoff)
+                backoff = min(backoff * 2, 30.0)
+
+    async def _follow(self, consumer: AIOKafkaConsumer) -> None:
+        ends: dict[TopicPartition, int] | None = None
+        while not self._stopping.is_set():
+            if ends is None and consumer.assignment():
+                ends = await consumer.end_offsets(list(consumer.assignment()))
+            batches = await consumer.getmany(timeout_ms=500, max_records=1000)
+            for records in batches.values():
+                for record in records:
+                    self._revoked.apply(record.value)
+            if not self.ready and ends is not None and await _reached(consumer, ends):
+                self.ready = True
+                _logger.info("revoked access: %d people no longer have access", len(self._revoked))
+
+
+async def _reached(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    """Whether the consumer read every partition up to the offsets in ``ends``."""
+    for partition, end in ends.items():
+        if await consumer.position(partition) < end:
+            return False
+    return True
