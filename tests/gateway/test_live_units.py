@@ -33,7 +33,7 @@ from agora.gateway.livefeed import (
     interests,
 )
 from agora.gateway.settings import GatewaySettings
-from agora.gateway.stream import sse_event
+from agora.gateway.stream import live_events, sse_event
 
 pytestmark = pytest.mark.unit
 
@@ -374,3 +374,22 @@ def test_a_signal_is_one_sse_event_with_its_id_and_no_content() -> None:
 def test_no_service_may_be_named_after_the_gateways_own_stream() -> None:
     with pytest.raises(ValidationError, match="gateway's own path"):
         GatewaySettings(environment="test", services={"stream": "http://127.0.0.1:1"})
+
+
+async def test_a_stream_ends_when_its_persons_access_ends() -> None:
+    hub = hub_with(FakeFeed())
+    opened = hub.open(person_id="ana", token="t", expires_at=HOUR, last_event_id=None)
+    access = {"ana": True}
+    events = live_events(
+        hub, opened, heartbeat=0.05, expires_at=HOUR, allowed=lambda: access["ana"]
+    )
+    assert (await anext(events)).startswith(b"retry:")
+    hub.deliver("ana", "timeline", "p1")
+    assert b'"post_id":"p1"' in await anext(events)
+
+    hub.deliver("ana", "timeline", "p2")
+    access["ana"] = False  # the gateway learnt that Ana left
+
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(anext(events), timeout=5)
+    assert hub.watchers()["ana"].subscriptions == set()  # the stream was closed

@@ -67,10 +67,14 @@ class Authenticator:
         except IdentityProviderUnavailableError as error:
             AUTH_FAILURES.labels("provider_unavailable").inc()
             return Refusal(503, f"Tokens cannot be checked now: {error}.")
-        if identity.person_id in self._revoked:
+        if not self.has_access(identity.person_id):
             AUTH_FAILURES.labels("revoked").inc()
             return Refusal(401, "This account no longer has access: the person left or was erased.")
         return identity
+
+    def has_access(self, person_id: str) -> bool:
+        """Whether the person's access has not ended (they neither left nor were erased)."""
+        return person_id not in self._revoked
 
     def may_use(self, identity: Identity, service: str) -> bool:
         """Whether the caller holds one of the roles a service requires (if it requires any)."""

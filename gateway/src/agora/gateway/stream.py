@@ -10,7 +10,7 @@ ends when the token expires (reconnect with a fresh one). See ``live`` for the r
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import APIRouter, Request, Response
 from starlette.responses import StreamingResponse
@@ -82,21 +82,35 @@ async def stream(request: Request, gateway: CurrentGateway) -> Response:
     if gateway.activity is not None:
         gateway.activity.seen(caller.person_id)
     heartbeat = gateway.live.limits.heartbeat_seconds
+    person_id = caller.person_id
     return StreamingResponse(
-        _events(gateway.live, opened, heartbeat=heartbeat, expires_at=expires_at),
+        live_events(
+            gateway.live,
+            opened,
+            heartbeat=heartbeat,
+            expires_at=expires_at,
+            allowed=lambda: gateway.authenticator.has_access(person_id),
+        ),
         headers=STREAM_HEADERS,
     )
 
 
-async def _events(
-    hub: LiveHub, opened: Opened, *, heartbeat: float, expires_at: float
+async def live_events(
+    hub: LiveHub,
+    opened: Opened,
+    *,
+    heartbeat: float,
+    expires_at: float,
+    allowed: Callable[[], bool],
 ) -> AsyncIterator[bytes]:
+    """The stream's bytes until its token expires or its person's access ends (``allowed``
+    is asked before every signal and heartbeat: a person who left gets nothing more)."""
     subscription = opened.subscription
     try:
         yield f"retry: {RECONNECT_MILLISECONDS}\n\n".encode()
         for signal in opened.replay:
             yield sse_event(hub.event_id(signal), signal)
-        while (remaining := expires_at - time.time()) > 0:
+        while allowed() and (remaining := expires_at - time.time()) > 0:
             try:
                 signal = await asyncio.wait_for(
                     subscription.queue.get(), timeout=min(heartbeat, remaining)
@@ -104,6 +118,8 @@ async def _events(
             except TimeoutError:
                 yield HEARTBEAT
                 continue
+            if not allowed():
+                break
             yield sse_event(hub.event_id(signal), signal)
             if subscription.overflowed and subscription.queue.empty():
                 subscription.overflowed = False
