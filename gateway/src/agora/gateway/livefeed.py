@@ -12,7 +12,6 @@ see what.
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,10 +20,10 @@ from typing import Any
 
 import aiohttp
 from aiokafka import AIOKafkaConsumer
-from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
 from agora.eventsourcing import EventEnvelope
+from agora.gateway.kafka_reading import read_until_stopped
 from agora.gateway.live import LiveHub, NotificationSeen, SignalKind
 from agora.gateway.upstream import ServiceRoute
 
@@ -227,44 +226,33 @@ class FeedEventConsumer:
 
     async def run(self) -> None:
         """Consume until ``stop()``; reconnect with backoff after failures."""
-        backoff = 1.0
-        while not self._stopping.is_set():
-            consumer = AIOKafkaConsumer(
-                self._topic,
-                bootstrap_servers=self._bootstrap_servers,
-                client_id=self._client_id,
-                group_id=None,
-                enable_auto_commit=False,
-                auto_offset_reset="latest",
-                isolation_level="read_committed",
-                metadata_max_age_ms=30_000,
-                # The broker answers a fetch once it holds this much or after the wait: under
-                # a stream of posts, a fetch per few events was a sixth of the gateway's CPU
-                # (py-spy); a live update may arrive up to the wait later.
-                fetch_min_bytes=LIVE_FETCH_MIN_BYTES,
-                fetch_max_wait_ms=LIVE_FETCH_MAX_WAIT_MS,
-            )
-            try:
-                await consumer.start()
-                await self._consume(consumer)
-                backoff = 1.0
-            except (KafkaError, OSError) as error:
-                # Kafka down is expected now and then: one line per attempt, no traceback.
-                _logger.warning(
-                    "live updates: reading the feed's events failed (%s: %s); retrying in %.0f s",
-                    type(error).__name__,
-                    error,
-                    backoff,
-                )
-            except Exception:
-                _logger.exception("live updates: reading the feed's events failed; retrying")
-            finally:
-                self.ready = False
-                await consumer.stop()
-            if not self._stopping.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), backoff)
-                backoff = min(backoff * 2, 30.0)
+        await read_until_stopped(
+            connect=self._consumer,
+            read=self._consume,
+            stopping=self._stopping,
+            what="live updates: reading the feed's events",
+            disconnected=self._disconnected,
+        )
+
+    def _consumer(self) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(
+            self._topic,
+            bootstrap_servers=self._bootstrap_servers,
+            client_id=self._client_id,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="latest",
+            isolation_level="read_committed",
+            metadata_max_age_ms=30_000,
+            # The broker answers a fetch once it holds this much or after the wait: under a
+            # stream of posts, a fetch per few events was a sixth of the gateway's CPU
+            # (py-spy); a live update may arrive up to the wait later.
+            fetch_min_bytes=LIVE_FETCH_MIN_BYTES,
+            fetch_max_wait_ms=LIVE_FETCH_MAX_WAIT_MS,
+        )
+
+    def _disconnected(self) -> None:
+        self.ready = False
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while not self._stopping.is_set():

@@ -14,16 +14,15 @@ read (``docs/events/profiles.cards.schema.json`` is the contract).
 """
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
 from agora.eventsourcing import EventEnvelope
 from agora.eventsourcing.topics import TopicSpec, ensure_topics
+from agora.gateway.kafka_reading import read_until_stopped
 
 _logger = logging.getLogger(__name__)
 CARD_PUBLISHED = "agora.profiles.person_card_published"
@@ -87,37 +86,29 @@ class CardFollower:
 
     async def run(self) -> None:
         """Read and follow the cards until ``stop()``; reconnect with backoff after failures."""
-        backoff = 1.0
-        while not self._stopping.is_set():
-            consumer = AIOKafkaConsumer(
-                self._topic.name,
-                bootstrap_servers=self._bootstrap_servers,
-                client_id=self._client_id,
-                group_id=None,  # every partition, from its beginning: no offsets are kept
-                auto_offset_reset="earliest",
-                enable_auto_commit=False,
-                isolation_level="read_committed",
-            )
-            try:
-                await ensure_topics(bootstrap_servers=self._bootstrap_servers, topics=[self._topic])
-                await consumer.start()
-                await self._follow(consumer)
-                backoff = 1.0
-            except (KafkaError, OSError) as error:
-                _logger.warning(
-                    "revoked access: reading the person cards failed (%s: %s); retrying in %.0f s",
-                    type(error).__name__,
-                    error,
-                    backoff,
-                )
-            except Exception:
-                _logger.exception("revoked access: reading the person cards failed; retrying")
-            finally:
-                await consumer.stop()
-            if not self._stopping.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), backoff)
-                backoff = min(backoff * 2, 30.0)
+        await read_until_stopped(
+            connect=self._consumer,
+            read=self._follow,
+            stopping=self._stopping,
+            what="revoked access: reading the person cards",
+            prepare=self._create_topic,
+        )
+
+    async def _create_topic(self) -> None:
+        # A consumer without a group would see a topic created after its start only at its
+        # next metadata refresh (minutes): the topic must exist first.
+        await ensure_topics(bootstrap_servers=self._bootstrap_servers, topics=[self._topic])
+
+    def _consumer(self) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(
+            self._topic.name,
+            bootstrap_servers=self._bootstrap_servers,
+            client_id=self._client_id,
+            group_id=None,  # every partition, from its beginning: no offsets are kept
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+        )
 
     async def _follow(self, consumer: AIOKafkaConsumer) -> None:
         ends: dict[TopicPartition, int] | None = None
