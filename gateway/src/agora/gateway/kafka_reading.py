@@ -8,6 +8,7 @@ one warning line per attempt, no traceback, and attempts spaced from 1 s up to 3
 import asyncio
 import contextlib
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer
@@ -52,3 +53,46 @@ async def read_until_stopped(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), backoff)
             backoff = min(backoff * 2, LONGEST_RETRY_SECONDS)
+
+
+class TopicReader(ABC):
+    """A worker of the gateway reading a topic through ``read_until_stopped``."""
+
+    what: str
+    """What it does, for the log lines of its failures."""
+
+    def __init__(self, *, bootstrap_servers: str, client_id: str) -> None:
+        self._bootstrap_servers = bootstrap_servers
+        self._client_id = client_id
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Finish the current poll and return."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Read until ``stop()``; reconnect with backoff after failures."""
+        await read_until_stopped(
+            connect=self._consumer,
+            read=self._read,
+            stopping=self._stopping,
+            what=self.what,
+            prepare=self._prepare,
+            disconnected=self._disconnected,
+        )
+
+    @abstractmethod
+    def _consumer(self) -> AIOKafkaConsumer:
+        """A new, unstarted consumer, positioned as this reader needs."""
+
+    @abstractmethod
+    async def _read(self, consumer: AIOKafkaConsumer) -> None:
+        """Read with a started consumer until stopped (or until it fails)."""
+
+    @abstractmethod
+    async def _prepare(self) -> None:
+        """What must be done before a consumer starts."""
+
+    @abstractmethod
+    def _disconnected(self) -> None:
+        """What a lost connection changes."""

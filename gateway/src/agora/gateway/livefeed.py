@@ -23,7 +23,7 @@ from aiokafka import AIOKafkaConsumer
 from pydantic import ValidationError
 
 from agora.eventsourcing import EventEnvelope
-from agora.gateway.kafka_reading import read_until_stopped
+from agora.gateway.kafka_reading import TopicReader
 from agora.gateway.live import LiveHub, NotificationSeen, SignalKind
 from agora.gateway.upstream import ServiceRoute
 
@@ -203,7 +203,7 @@ class FeedChecker:
         return body if isinstance(body, dict) else None
 
 
-class FeedEventConsumer:
+class FeedEventConsumer(TopicReader):
     """Reads the feed's events as they come and dispatches them to the hub (a ``Worker``).
 
     No consumer group: every replica reads every partition from the newest offset on start,
@@ -211,28 +211,14 @@ class FeedEventConsumer:
     backoff; live updates pause meanwhile (streams stay open, heartbeats go on).
     """
 
+    what = "live updates: reading the feed's events"
+
     def __init__(self, *, bootstrap_servers: str, topic: str, hub: LiveHub, client_id: str) -> None:
-        self._bootstrap_servers = bootstrap_servers
+        super().__init__(bootstrap_servers=bootstrap_servers, client_id=client_id)
         self._topic = topic
         self._hub = hub
-        self._client_id = client_id
-        self._stopping = asyncio.Event()
         self.ready = False
         """Positioned at the end of every partition: events from now on will be seen."""
-
-    def stop(self) -> None:
-        """Finish the current poll and return."""
-        self._stopping.set()
-
-    async def run(self) -> None:
-        """Consume until ``stop()``; reconnect with backoff after failures."""
-        await read_until_stopped(
-            connect=self._consumer,
-            read=self._consume,
-            stopping=self._stopping,
-            what="live updates: reading the feed's events",
-            disconnected=self._disconnected,
-        )
 
     def _consumer(self) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(
@@ -251,10 +237,13 @@ class FeedEventConsumer:
             fetch_max_wait_ms=LIVE_FETCH_MAX_WAIT_MS,
         )
 
+    async def _prepare(self) -> None:
+        """Nothing: the feed's topic is the feed's to create, and it is read from its end."""
+
     def _disconnected(self) -> None:
         self.ready = False
 
-    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+    async def _read(self, consumer: AIOKafkaConsumer) -> None:
         while not self._stopping.is_set():
             if not self.ready:
                 assigned = consumer.assignment()

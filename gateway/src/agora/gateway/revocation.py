@@ -13,7 +13,6 @@ a revoked token through. Only the envelope's type and ``data.person_id``/``data.
 read (``docs/events/profiles.cards.schema.json`` is the contract).
 """
 
-import asyncio
 import logging
 from typing import Any
 
@@ -22,7 +21,7 @@ from pydantic import ValidationError
 
 from agora.eventsourcing import EventEnvelope
 from agora.eventsourcing.topics import TopicSpec, ensure_topics
-from agora.gateway.kafka_reading import read_until_stopped
+from agora.gateway.kafka_reading import TopicReader
 
 _logger = logging.getLogger(__name__)
 CARD_PUBLISHED = "agora.profiles.person_card_published"
@@ -61,8 +60,10 @@ class RevokedAccess:
             self._people.discard(person_id)
 
 
-class CardFollower:
+class CardFollower(TopicReader):
     """Keeps a ``RevokedAccess`` up to date from the cards topic (a ``Worker``)."""
+
+    what = "revoked access: reading the person cards"
 
     def __init__(
         self,
@@ -72,32 +73,19 @@ class CardFollower:
         revoked: RevokedAccess,
         client_id: str,
     ) -> None:
-        self._bootstrap_servers = bootstrap_servers
+        super().__init__(bootstrap_servers=bootstrap_servers, client_id=client_id)
         self._topic = topic
         self._revoked = revoked
-        self._client_id = client_id
-        self._stopping = asyncio.Event()
         self.ready = False
         """Every card that existed when the follower started has been read."""
 
-    def stop(self) -> None:
-        """Finish the current poll and return."""
-        self._stopping.set()
-
-    async def run(self) -> None:
-        """Read and follow the cards until ``stop()``; reconnect with backoff after failures."""
-        await read_until_stopped(
-            connect=self._consumer,
-            read=self._follow,
-            stopping=self._stopping,
-            what="revoked access: reading the person cards",
-            prepare=self._create_topic,
-        )
-
-    async def _create_topic(self) -> None:
+    async def _prepare(self) -> None:
         # A consumer without a group would see a topic created after its start only at its
         # next metadata refresh (minutes): the topic must exist first.
         await ensure_topics(bootstrap_servers=self._bootstrap_servers, topics=[self._topic])
+
+    def _disconnected(self) -> None:
+        """Nothing: what was read stays true; new cards wait for the reconnection."""
 
     def _consumer(self) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(
@@ -110,7 +98,7 @@ class CardFollower:
             isolation_level="read_committed",
         )
 
-    async def _follow(self, consumer: AIOKafkaConsumer) -> None:
+    async def _read(self, consumer: AIOKafkaConsumer) -> None:
         ends: dict[TopicPartition, int] | None = None
         while not self._stopping.is_set():
             if ends is None and consumer.assignment():
