@@ -5,16 +5,14 @@ publishes them, and is ready only once it read the cards that existed when it st
 """
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from agora.eventsourcing.topics import cards_topic, ensure_topics
 from agora.gateway.settings import GatewaySettings
-from agora.localinfra import InfraEndpoints
 from agora.testing.identity import TestIdentityProvider
-from tests.gateway.harness import bearer, gateway_settings, problem_of, running_gateway, signed
+from tests.gateway.harness import bearer, problem_of, running_gateway, signed
 from tests.support.kafka_reading import eventually
 from tests.support.stream_publisher import StreamPublisher
 from tests.support.upstream_events import CARD_ERASED, CARD_PUBLISHED, card_envelope
@@ -22,24 +20,6 @@ from tests.support.upstream_events import CARD_ERASED, CARD_PUBLISHED, card_enve
 pytestmark = pytest.mark.integration
 
 PATH = "/api/v1/echo/echo/whoami"
-
-
-@pytest.fixture
-def settings(
-    infra_endpoints: InfraEndpoints,
-    identity: TestIdentityProvider,
-    key_file: Path,
-    jwks_url: str,
-    services: dict[str, str],
-) -> GatewaySettings:
-    return gateway_settings(
-        infra=infra_endpoints,
-        identity=identity,
-        key_file=key_file,
-        jwks_url=jwks_url,
-        services=services,
-        activity_enabled=False,
-    )
 
 
 @pytest.fixture
