@@ -13,17 +13,16 @@ from agora.eventsourcing.k8s_topics import kafka_topics_yaml, resource_name
 from agora.eventsourcing.topics import (
     PROJECTIONS,
     TopicSpec,
+    cards_topic,
     dead_letter_topic,
     platform_topics,
 )
-from agora.eventsourcing.topics import cards_topic as catalogued_cards_topic
 from agora.feed.app import consumed_topics
 from agora.feed.settings import FeedSettings
 from agora.gateway.app import EVENT_TOPIC_PARTITIONS as GATEWAY_PARTITIONS
 from agora.gateway.settings import GatewaySettings
 from agora.metrics.settings import MetricsSettings
 from agora.profiles.bootstrap import EVENT_TOPIC_PARTITIONS as PROFILES_PARTITIONS
-from agora.profiles.cards.worker import cards_topic
 from agora.profiles.settings import ProfilesSettings
 from agora.search.settings import SearchSettings
 from tests.k8s.objects import of_kind
@@ -58,7 +57,7 @@ def _subscribed_topics() -> list[TopicSpec]:
     """Topics a consumer creates when it starts before their producer (the feed, communities
     and the gateway do)."""
     feed, communities = FeedSettings(), CommunitiesSettings()
-    gateway_cards = catalogued_cards_topic(GatewaySettings().profile_cards_topic)
+    gateway_cards = cards_topic(GatewaySettings().profile_cards_topic)
     consumed = [*consumed_topics(feed), *communities_topics(communities), gateway_cards]
     own = {feed.events_topic, communities.events_topic}
     return [spec for spec in consumed if spec.name not in own]

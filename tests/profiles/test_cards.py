@@ -12,9 +12,9 @@ from aiokafka.structs import ConsumerRecord
 from agora.eventsourcing import EventEnvelope
 from agora.eventsourcing.envelope import CLOUDEVENTS_CONTENT_TYPE
 from agora.eventsourcing.kafka import create_producer
-from agora.eventsourcing.topics import ensure_topics
+from agora.eventsourcing.topics import cards_topic, ensure_topics
 from agora.profiles.cards.republish import republish
-from agora.profiles.cards.worker import MAX_COMPACTION_LAG_MS, CardPublisher, cards_topic
+from agora.profiles.cards.worker import MAX_COMPACTION_LAG_MS, CardPublisher
 from agora.profiles.domain.cards import PersonCardErased, PersonCardPublished, card_registry
 from agora.profiles.domain.state import Profile
 from agora.profiles.service import Changed

@@ -18,7 +18,7 @@ from agora.eventsourcing import (
 )
 from agora.eventsourcing.kafka import create_producer
 from agora.eventsourcing.lease import MongoLease
-from agora.eventsourcing.topics import TopicSpec, ensure_topics
+from agora.eventsourcing.topics import TopicSpec, cards_topic, ensure_topics
 from agora.feed.api import (
     commands,
     imports,
@@ -52,11 +52,7 @@ def consumed_topics(settings: FeedSettings) -> list[TopicSpec]:
     event_topics = (settings.events_topic, settings.profiles_topic, settings.communities_topic)
     return [
         *(TopicSpec(topic, partitions=EVENT_TOPIC_PARTITIONS) for topic in event_topics),
-        TopicSpec(
-            settings.profile_cards_topic,
-            partitions=EVENT_TOPIC_PARTITIONS,
-            extra_config={"cleanup.policy": "compact"},
-        ),
+        cards_topic(settings.profile_cards_topic),
     ]
 
 

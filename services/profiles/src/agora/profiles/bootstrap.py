@@ -19,8 +19,8 @@ from agora.eventsourcing import (
 from agora.eventsourcing.kafka import create_producer
 from agora.eventsourcing.lease import MongoLease
 from agora.eventsourcing.snapshots import MongoSnapshotStore
-from agora.eventsourcing.topics import TopicSpec, ensure_topics
-from agora.profiles.cards.worker import CardPublisher, CardsProjection, cards_topic
+from agora.eventsourcing.topics import TopicSpec, cards_topic, ensure_topics
+from agora.profiles.cards.worker import CardPublisher, CardsProjection
 from agora.profiles.crypto import PersonKeys
 from agora.profiles.domain.events import registry
 from agora.profiles.erasure import EmailDirectory, SnapshotEraser

@@ -12,9 +12,9 @@ from pymongo import AsyncMongoClient
 
 from agora.eventsourcing import MongoEventStore
 from agora.eventsourcing.kafka import create_producer
-from agora.eventsourcing.topics import ensure_topics
+from agora.eventsourcing.topics import cards_topic, ensure_topics
 from agora.profiles.bootstrap import event_source, profiles_service
-from agora.profiles.cards.worker import CardPublisher, cards_topic, republish_all
+from agora.profiles.cards.worker import CardPublisher, republish_all
 from agora.profiles.idempotency import IdempotentAnswers
 from agora.profiles.settings import ProfilesSettings
 from agora.servicekit.logging import configure_logging

@@ -22,7 +22,7 @@ from opentelemetry import trace
 from agora.eventsourcing import EventEnvelope, ReadModel, TransientError
 from agora.eventsourcing.envelope import CLOUDEVENTS_CONTENT_TYPE, dataschema_uri
 from agora.eventsourcing.mongo_store import MongoEventStore
-from agora.eventsourcing.topics import TopicSpec
+from agora.eventsourcing.topics import CARDS_MAX_COMPACTION_LAG_MS
 from agora.eventsourcing.tracing import (
     KafkaHeaders,
     current_trace_headers,
@@ -32,8 +32,7 @@ from agora.profiles.domain.cards import CARD_CHANGING_EVENTS, PersonCard, person
 from agora.profiles.projection import STREAM_PREFIX
 from agora.profiles.service import Changed
 
-CARDS_TOPIC_PARTITIONS = 6
-MAX_COMPACTION_LAG_MS = 24 * 3600 * 1000
+MAX_COMPACTION_LAG_MS = CARDS_MAX_COMPACTION_LAG_MS
 """A superseded card (an erased person's last named card included) is compacted away within
 about a day: the broker rolls the active segment after this long, then cleans it."""
 REPUBLISH_CONCURRENCY = 50
@@ -52,18 +51,6 @@ class ProfileSource(Protocol):
     async def version(self, *, person_id: str) -> int:
         """The version of the person's stream."""
         ...
-
-
-def cards_topic(name: str) -> TopicSpec:
-    """The cards topic: compacted, so the newest card of each person (the key) stays."""
-    return TopicSpec(
-        name=name,
-        partitions=CARDS_TOPIC_PARTITIONS,
-        extra_config={
-            "cleanup.policy": "compact",
-            "max.compaction.lag.ms": str(MAX_COMPACTION_LAG_MS),
-        },
-    )
 
 
 def card_envelope(
