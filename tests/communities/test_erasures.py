@@ -1,8 +1,9 @@
 """An erased person leaves every community, through the communities' own events.
 
 The erasure arrives as the profiles service publishes it (``person_erased`` on the profiles
-topic); the app's erasure follower runs ``erase_person`` on each community the directory lists
-the person in, and the result is read back through the API and from the communities topic.
+topic); the app's erasure follower runs ``erase_person`` on each community its own index lists
+the person in (and on any community taking them in afterwards), and the result is read back
+through the API and from the communities topic.
 """
 
 import json
@@ -15,7 +16,7 @@ from pymongo import AsyncMongoClient
 
 from agora.communities.erasures import ERASURE_ACTOR, PERSON_ERASED
 from agora.communities.settings import CommunitiesSettings
-from agora.eventsourcing import EventEnvelope
+from agora.eventsourcing import EventEnvelope, ProjectionCatalog
 from agora.profiles.domain.events import PersonErased
 from tests.communities.harness import Api, person
 from tests.support.kafka_reading import eventually, read_topic
@@ -151,3 +152,78 @@ async def test_an_erased_person_leaves_every_community_and_ownership_passes_on(
     )
     await _erasures_applied(settings)
     assert await _stored_commits(settings) == stored
+
+
+async def _index_document(settings: CommunitiesSettings, person_id: str) -> Document | None:
+    """The erasure follower's own index entry for a person."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(settings.mongo_url.get_secret_value())
+    try:
+        catalog = ProjectionCatalog(database=client[settings.mongo_database])
+        index = await catalog.active_collection(settings.erasure_consumer)
+        return await index.find_one({"_id": person_id})
+    finally:
+        await client.close()
+
+
+async def test_what_the_follower_keeps_about_an_erased_person_is_that_they_were_erased(
+    api: Api, settings: CommunitiesSettings, profiles: StreamPublisher
+) -> None:
+    leaving, owner = person(), person()
+    community = await api.create(owner)
+    await _ok(api, "POST", f"/communities/{community}/members/me", leaving)
+
+    async def indexed() -> bool:
+        found = await _index_document(settings, leaving)
+        return found is not None and found.get("communities") == [community]
+
+    await eventually(indexed)
+    await profiles.publish(
+        settings.profiles_topic, f"profile-{leaving}", [PersonErased()], actor=leaving
+    )
+    await api.wait_for_members(community, owner, {owner})
+    await _erasures_applied(settings)
+    assert await _index_document(settings, leaving) == {"_id": leaving, "erased": True}
+
+
+async def test_a_community_taking_in_an_erased_person_lets_them_go_at_once(
+    api: Api, settings: CommunitiesSettings, profiles: StreamPublisher
+) -> None:
+    """The membership reaches the follower after the erasure (here it is also appended after
+    it; a membership appended before but read after is the same case for the follower)."""
+    leaving, owner = person(), person()
+    secret = await api.create(owner, visibility="secret")
+    open_one = await api.create(owner)
+    await profiles.publish(
+        settings.profiles_topic, f"profile-{leaving}", [PersonErased()], actor=leaving
+    )
+    await _erasures_applied(settings)
+
+    # Someone invites them; they join with a token the service still accepts (the gateway
+    # would refuse it; a service called directly does not know yet).
+    await _ok(api, "POST", f"/communities/{secret}/invitations", owner, person_id=leaving)
+    await _ok(api, "POST", f"/communities/{open_one}/members/me", leaving)
+
+    await api.wait_for_members(open_one, owner, {owner})
+
+    async def invitation_closed() -> bool:
+        answer = await api.call("GET", "/me/invitations", person=leaving)
+        items: list[Document] = answer.json()["items"]
+        return items == []
+
+    await eventually(invitation_closed)
+    streams = {f"community-{secret}", f"community-{open_one}"}
+    erasures: list[EventEnvelope] = []
+
+    async def both_answered() -> bool:
+        found = await _erasure_events(settings, expected=1)
+        erasures[:] = [e for e in found if e.streamid in streams]
+        return len(erasures) >= 2
+
+    await eventually(both_answered)
+    assert sorted((e.streamid, e.type.rsplit(".", 1)[1]) for e in erasures) == sorted(
+        [
+            (f"community-{secret}", "invitation_declined"),
+            (f"community-{open_one}", "member_removed"),
+        ]
+    )
+    assert await _index_document(settings, leaving) == {"_id": leaving, "erased": True}

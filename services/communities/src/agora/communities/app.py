@@ -140,9 +140,9 @@ def _lifespan(*, settings: CommunitiesSettings, clock: Clock) -> ServiceLifespan
         erasures = ProjectionRunner(
             projection=ErasureFollower(
                 name=settings.erasure_consumer,
+                communities_topic=settings.events_topic,
                 profiles_topic=settings.profiles_topic,
                 repository=repository,
-                queries=queries,
             ),
             database=database,
             bootstrap_servers=settings.kafka_bootstrap_servers,

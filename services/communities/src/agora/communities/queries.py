@@ -71,14 +71,6 @@ class DirectoryQueries:
             await self._community_ids(person_id=person_id, status="invited")
         )
 
-    async def communities_involving(self, *, person_id: str) -> list[str]:
-        """Ids of every community where the person is a member, asked to join or is invited
-        (whatever its visibility: for the erasure follower, never for an answer)."""
-        collection = await self._catalog.active_collection(self._name, MEMBERSHIPS_PART)
-        statuses = ["member", "requested", "invited"]
-        cursor = collection.find({"person_id": person_id, "status": {"$in": statuses}})
-        return sorted({str(doc["community_id"]) async for doc in cursor})
-
     async def members(self, *, community_id: str) -> list[Document]:
         """The members of one community with their roles (callers check visibility first)."""
         collection = await self._catalog.active_collection(self._name, MEMBERSHIPS_PART)

@@ -23,7 +23,7 @@ class CommunitiesSettings(ServiceSettings):
     erasure_consumer: str = Field(
         default="communities_erasures",
         pattern=r"^[a-z][a-z0-9_]{0,62}$",
-        description="Name of the erasure follower (its consumer group).",
+        description="Name of the erasure follower (its consumer group and read model).",
     )
     directory_projection: str = Field(
         default="communities_directory",
