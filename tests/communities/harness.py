@@ -36,6 +36,7 @@ def fresh_settings(infra: InfraEndpoints, identity: TestIdentityProvider) -> Com
         mongo_database=f"test_communities_{suffix}",
         events_topic=f"agora.test{suffix}.communities.events",
         profiles_topic=f"agora.test{suffix}.profiles.events",
+        profile_cards_topic=f"agora.test{suffix}.profiles.cards",
         directory_projection=f"directory_{suffix}",
         erasure_consumer=f"erasures_{suffix}",
         archiver_interval_seconds=0.2,

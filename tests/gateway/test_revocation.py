@@ -1,7 +1,8 @@
 """A valid token of someone who left or was erased is refused: their token outlives their access.
 
 The gateway follows the person cards on a topic of the test's own, as the profiles service
-publishes them, and is ready only once it read the cards that existed when it started.
+publishes them, and is ready only once it read the cards that existed when it started (every
+service does the same through the service kit: tests/communities/test_ended_access.py).
 """
 
 from collections.abc import AsyncIterator
@@ -14,8 +15,7 @@ from agora.gateway.settings import GatewaySettings
 from agora.testing.identity import TestIdentityProvider
 from tests.gateway.harness import bearer, problem_of, running_gateway, signed
 from tests.support.kafka_reading import eventually
-from tests.support.stream_publisher import StreamPublisher
-from tests.support.upstream_events import CARD_ERASED, CARD_PUBLISHED, card_envelope
+from tests.support.person_cards import CardPublisher
 
 pytestmark = pytest.mark.integration
 
@@ -23,39 +23,19 @@ PATH = "/api/v1/echo/echo/whoami"
 
 
 @pytest.fixture
-async def cards(settings: GatewaySettings) -> AsyncIterator["Cards"]:
+async def cards(settings: GatewaySettings) -> AsyncIterator[CardPublisher]:
     await ensure_topics(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         topics=[cards_topic(settings.profile_cards_topic)],
     )
-    publisher = Cards(settings)
+    publisher = CardPublisher(
+        bootstrap_servers=settings.kafka_bootstrap_servers, topic=settings.profile_cards_topic
+    )
     await publisher.start()
     try:
         yield publisher
     finally:
         await publisher.stop()
-
-
-class Cards(StreamPublisher):
-    """Publishes person cards as the profiles service's card worker does."""
-
-    def __init__(self, settings: GatewaySettings) -> None:
-        super().__init__(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="cards")
-        self._topic = settings.profile_cards_topic
-
-    async def card(self, person_id: str, *, active: bool) -> None:
-        data = {"person_id": person_id, "display_name": "Someone", "active": active}
-        await self._send_card(person_id, CARD_PUBLISHED, data)
-
-    async def erased(self, person_id: str) -> None:
-        await self._send_card(person_id, CARD_ERASED, {"person_id": person_id})
-
-    async def _send_card(self, person_id: str, card_type: str, data: dict[str, object]) -> None:
-        version = self.claim_version(f"profile-{person_id}")
-        envelope = card_envelope(
-            person_id, version, card_type=card_type, schema_version=1, data=data
-        )
-        await self.send(self._topic, envelope)
 
 
 async def _status(client: httpx.AsyncClient, identity: TestIdentityProvider, person: str) -> int:
@@ -64,7 +44,7 @@ async def _status(client: httpx.AsyncClient, identity: TestIdentityProvider, per
 
 
 async def test_people_who_left_or_were_erased_are_refused_and_readiness_waits_for_the_cards(
-    settings: GatewaySettings, cards: Cards, identity: TestIdentityProvider
+    settings: GatewaySettings, cards: CardPublisher, identity: TestIdentityProvider
 ) -> None:
     await cards.card("person-stays", active=True)
     await cards.card("person-left", active=True)

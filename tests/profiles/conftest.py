@@ -34,6 +34,7 @@ async def profiles_settings(
         events_topic=f"agora.test{tag}.profiles",
         read_model_name=f"people_{tag}",
         cards_topic=f"agora.test{tag}.profiles.cards",
+        profile_cards_topic=f"agora.test{tag}.profiles.cards",
         cards_projection=f"cards_{tag}",
         **idp.auth_settings(),
     )

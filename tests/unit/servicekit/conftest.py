@@ -44,6 +44,7 @@ def settings() -> ServiceSettings:
         environment="test",
         max_request_body_bytes=BODY_LIMIT,
         readiness_timeout_seconds=0.2,
+        revocation_enabled=False,  # no Kafka here; tests/communities/test_ended_access.py
     )
 
 

@@ -76,7 +76,8 @@ def whoami_app(verifier: JwtVerifier) -> Any:
     async def whoami(identity: CurrentIdentity) -> dict[str, Any]:
         return {"person": identity.person_id, "roles": sorted(identity.roles)}
 
-    app = create_app(settings=ServiceSettings(service_name="probe"), routers=[router])
+    settings = ServiceSettings(service_name="probe", revocation_enabled=False)
+    app = create_app(settings=settings, routers=[router])
     app.state.token_verifier = verifier
     return app
 
@@ -97,6 +98,24 @@ async def test_a_valid_token_identifies_the_caller_and_their_roles(
         )
     assert response.status_code == 200
     assert response.json() == {"person": "person-1", "roles": ["analyst"]}
+
+
+async def test_a_valid_token_of_someone_whose_access_ended_is_a_401_problem(
+    verifier: JwtVerifier, signing_key: rsa.RSAPrivateKey
+) -> None:
+    app = whoami_app(verifier)
+    app.state.revoked_access = {"person-1"}  # what the card follower keeps (revocation.py)
+    async with client_of(app) as client:
+        refused = await client.get(
+            "/whoami", headers={"Authorization": f"Bearer {token(signing_key)}"}
+        )
+        someone_else = await client.get(
+            "/whoami", headers={"Authorization": f"Bearer {token(signing_key, sub='person-2')}"}
+        )
+    assert refused.status_code == 401
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "no longer has access" in refused.json()["detail"]
+    assert someone_else.status_code == 200
 
 
 @pytest.mark.parametrize(

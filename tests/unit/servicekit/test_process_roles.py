@@ -34,7 +34,9 @@ class CrashingWorker:
 
 
 def role_app(role: ProcessRole, workers: list[RunningWorkers]) -> FastAPI:
-    settings = ServiceSettings(service_name="probe", environment="test", process_role=role)
+    settings = ServiceSettings(
+        service_name="probe", environment="test", process_role=role, revocation_enabled=False
+    )
 
     async def workers_alive() -> None:
         await workers[0].check_alive()

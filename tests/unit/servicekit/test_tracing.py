@@ -101,7 +101,7 @@ from agora.servicekit.tracing import install_tracing
 from opentelemetry import trace
 
 async def main() -> None:
-    app = create_app(settings=ServiceSettings(service_name="feed"))
+    app = create_app(settings=ServiceSettings(service_name="feed", revocation_enabled=False))
     async with app.router.lifespan_context(app):
         installed = trace.get_tracer_provider()
         print(installed.resource.attributes["service.name"])

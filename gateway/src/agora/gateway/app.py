@@ -1,7 +1,7 @@
 """The gateway process: wires the HTTP client, verifier, limits, activity signal (bootstrap)."""
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Container
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from agora.eventsourcing import MongoEventStore, OutboxRelay
 from agora.eventsourcing.kafka import create_producer
 from agora.eventsourcing.lease import MongoLease
-from agora.eventsourcing.topics import TopicSpec, cards_topic, ensure_topics
+from agora.eventsourcing.topics import TopicSpec, ensure_topics
 from agora.gateway import routes, stream
 from agora.gateway.activity import ActivityRecorder, utc_now
 from agora.gateway.auth import Authenticator
@@ -27,7 +27,6 @@ from agora.gateway.livefeed import FeedChecker, FeedEventConsumer
 from agora.gateway.openapi import OpenApiAggregator, docs_router
 from agora.gateway.ratelimit import IpRateLimitMiddleware, TokenBuckets
 from agora.gateway.readiness import service_readiness_check
-from agora.gateway.revocation import CardFollower, RevokedAccess
 from agora.gateway.security import GatewaySecurityHeadersMiddleware
 from agora.gateway.settings import GatewaySettings
 from agora.gateway.upstream import (
@@ -37,7 +36,7 @@ from agora.gateway.upstream import (
     create_upstream_session,
     service_routes,
 )
-from agora.servicekit import ReadinessCheck, ReadinessFailure, ServiceLifespan
+from agora.servicekit import ReadinessCheck, ServiceLifespan
 from agora.servicekit import create_app as create_service_app
 from agora.servicekit.identity import JwtVerifier
 from agora.servicekit.middleware import REQUEST_ID_HEADER
@@ -81,16 +80,9 @@ def create_app(
         database: AsyncDatabase[dict[str, Any]] = app.state.database
         await database.command("ping")
 
-    async def revocations_read() -> None:
-        follower: CardFollower = app.state.card_follower
-        if not follower.ready:
-            raise ReadinessFailure("the person cards are not read to their end yet")
-
     readiness_checks: dict[str, ReadinessCheck] = (
         {"database": database_ready} if settings.activity_enabled else {}
     )
-    if settings.revocation_enabled:
-        readiness_checks["revoked_access"] = revocations_read
     middleware = [
         Middleware(
             IpRateLimitMiddleware,
@@ -171,7 +163,8 @@ def _lifespan(
             forwarder = Forwarder(
                 session=session, routes=route_map, max_body=settings.max_request_body_bytes
             )
-            revoked = RevokedAccess()
+            # The service kit follows the person cards (`revoked_access` readiness check).
+            revoked: Container[str] = getattr(app.state, "revoked_access", frozenset())
             authenticator = Authenticator(
                 verifier=verifier, service_roles=settings.service_roles, revoked=revoked
             )
@@ -182,15 +175,6 @@ def _lifespan(
             )
             live = _live_hub(settings, session, route_map)
             workers: list[Worker] = []
-            if settings.revocation_enabled:
-                cards = CardFollower(
-                    bootstrap_servers=settings.kafka_bootstrap_servers,
-                    topic=cards_topic(settings.profile_cards_topic),
-                    revoked=revoked,
-                    client_id=f"{settings.service_name}-cards",
-                )
-                app.state.card_follower = cards
-                workers.append(cards)
             if live is not None:
                 consumer = FeedEventConsumer(
                     bootstrap_servers=settings.kafka_bootstrap_servers,

@@ -23,9 +23,9 @@ from aiokafka import AIOKafkaConsumer
 from pydantic import ValidationError
 
 from agora.eventsourcing import EventEnvelope
-from agora.gateway.kafka_reading import TopicReader
 from agora.gateway.live import LiveHub, NotificationSeen, SignalKind
 from agora.gateway.upstream import ServiceRoute
+from agora.servicekit.kafka_reading import TopicReader
 
 _logger = logging.getLogger(__name__)
 LIVE_FETCH_MIN_BYTES = 64 * 1024

@@ -5,7 +5,7 @@ from typing import Self
 
 from pydantic import AnyHttpUrl, Field, FilePath, field_validator, model_validator
 
-from agora.eventsourcing.topics import CARDS_TOPIC, event_topic_name
+from agora.eventsourcing.topics import event_topic_name
 from agora.servicekit import ServiceSettings
 
 SERVICE_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
@@ -102,17 +102,6 @@ class GatewaySettings(ServiceSettings):
     )
     events_topic: str = Field(
         default=event_topic_name("gateway"), pattern=r"^[A-Za-z0-9._-]{1,200}$"
-    )
-
-    revocation_enabled: bool = Field(
-        default=True,
-        description="Refuse the tokens of people whose person card says they left or were "
-        "erased, from the profiles service's cards topic (needs Kafka).",
-    )
-    profile_cards_topic: str = Field(
-        default=CARDS_TOPIC,
-        pattern=r"^[A-Za-z0-9._-]{1,200}$",
-        description="The profiles service's compacted topic of person cards.",
     )
 
     live_enabled: bool = Field(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from opentelemetry.trace import TracerProvider
 from starlette.middleware import Middleware
 
+from agora.eventsourcing.topics import cards_topic
 from agora.servicekit.health import ReadinessCheck, health_router
 from agora.servicekit.logging import configure_logging
 from agora.servicekit.metrics import HttpMetricsMiddleware, metrics_router
@@ -22,8 +23,10 @@ from agora.servicekit.problems import (
     default_problem_registry,
     install_problem_handlers,
 )
+from agora.servicekit.revocation import CardFollower, RevokedAccess
 from agora.servicekit.settings import ServiceSettings
 from agora.servicekit.tracing import install_tracing, instrument_app
+from agora.servicekit.workers import running
 
 ServiceLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 """Opens a service's own resources (clients, consumers) on startup and closes them on shutdown."""
@@ -55,8 +58,13 @@ def create_app(
     # a request id, security headers and metrics); `upstream_checks` are reported by /readyz
     # without gating it; `liveness_checks` make /healthz fail (the process is restarted).
     # A `worker` process (settings.process_role) serves only health and metrics: no routes,
-    # no OpenAPI document.
+    # no OpenAPI document. An API process with `settings.revocation_enabled` follows the person
+    # cards and refuses people who left or were erased (`app.state.revoked_access`, used by
+    # `require_identity`), ready once the cards present at its start are read.
     serves_api = settings.process_role != "worker"
+    card_follower = _card_follower(settings) if serves_api else None
+    if card_follower is not None:
+        readiness_checks = {**readiness_checks, "revoked_access": card_follower.check_ready}
     app = FastAPI(
         title=title if title is not None else settings.service_name,
         version=version,
@@ -64,7 +72,10 @@ def create_app(
         openapi_url=openapi_url if serves_api else None,
         redoc_url=None,
         lifespan=_service_lifespan(
-            settings=settings, lifespan=lifespan, own_tracing=tracer_provider is None
+            settings=settings,
+            lifespan=lifespan,
+            own_tracing=tracer_provider is None,
+            card_follower=card_follower,
         ),
         # Outermost first: metrics see every response, including the ones the inner layers make.
         middleware=[
@@ -79,6 +90,8 @@ def create_app(
             *middleware,
         ],
     )
+    if card_follower is not None:
+        app.state.revoked_access = card_follower.revoked
     install_problem_handlers(app=app)
     app.include_router(
         health_router(
@@ -95,19 +108,35 @@ def create_app(
     return app
 
 
+def _card_follower(settings: ServiceSettings) -> CardFollower | None:
+    if not settings.revocation_enabled:
+        return None
+    return CardFollower(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        topic=cards_topic(settings.profile_cards_topic),
+        revoked=RevokedAccess(),
+        client_id=f"{settings.service_name}-cards",
+    )
+
+
 def _service_lifespan(
-    *, settings: ServiceSettings, lifespan: ServiceLifespan | None, own_tracing: bool
+    *,
+    settings: ServiceSettings,
+    lifespan: ServiceLifespan | None,
+    own_tracing: bool,
+    card_follower: CardFollower | None,
 ) -> ServiceLifespan:
     @asynccontextmanager
     async def service_lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(service_name=settings.service_name, level=settings.log_level)
         tracing = install_tracing(settings=settings) if own_tracing else None
         try:
-            if lifespan is None:
-                yield
-            else:
-                async with lifespan(app):
+            async with running([card_follower] if card_follower is not None else []):
+                if lifespan is None:
                     yield
+                else:
+                    async with lifespan(app):
+                        yield
         finally:
             if tracing is not None:
                 await tracing.shutdown()

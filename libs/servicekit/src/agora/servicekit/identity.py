@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 
@@ -26,6 +26,9 @@ from fastapi import Depends, HTTPException, Request, status
 from agora.servicekit.settings import ServiceSettings
 
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+ENDED_ACCESS = "this account no longer has access: the person left or was erased"
+"""Why a valid token of someone whose person card says they left or were erased is refused
+(``agora.servicekit.revocation``)."""
 STALE_JWKS_SECONDS = 3600
 """How long the last fetched key set still verifies tokens while the provider is unreachable."""
 
@@ -365,13 +368,17 @@ def require_identity(request: Request) -> Identity:
     if token is None:
         raise _unauthorized("a bearer token is required")
     try:
-        return verifier.verify(token)
+        identity = verifier.verify(token)
     except InvalidTokenError as error:
         raise _unauthorized(f"the bearer token was refused: {error}") from None
     except IdentityProviderUnavailableError as error:
         raise HTTPException(
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error)
         ) from None
+    revoked: Container[str] = getattr(request.app.state, "revoked_access", frozenset())
+    if identity.person_id in revoked:
+        raise _unauthorized(ENDED_ACCESS)
+    return identity
 
 
 CurrentIdentity = Annotated[Identity, Depends(require_identity)]

@@ -5,6 +5,8 @@ from typing import Literal
 from pydantic import AnyHttpUrl, Field, FilePath, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agora.eventsourcing.topics import CARDS_TOPIC
+
 Environment = Literal["dev", "test", "prod"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 ProcessRole = Literal["all", "api", "worker"]
@@ -45,6 +47,16 @@ class ServiceSettings(BaseSettings):
         description="Comma-separated proxy addresses whose forwarded headers are trusted.",
     )
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", min_length=1)
+    revocation_enabled: bool = Field(
+        default=True,
+        description="An API process refuses the tokens of people whose person card says they "
+        "left or were erased, read from the profiles service's cards topic (needs Kafka).",
+    )
+    profile_cards_topic: str = Field(
+        default=CARDS_TOPIC,
+        pattern=r"^[A-Za-z0-9._-]{1,200}$",
+        description="The profiles service's compacted topic of person cards.",
+    )
     mongo_url: SecretStr = Field(
         default=SecretStr("mongodb://127.0.0.1:27017"),
         description="May carry credentials, hence secret: it never appears in reprs or logs.",

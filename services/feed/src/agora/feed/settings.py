@@ -21,11 +21,6 @@ class FeedSettings(ServiceSettings):
         pattern=TOPIC_PATTERN,
         description="The profiles service's events (follows, skills, help topics, erasure).",
     )
-    profile_cards_topic: str = Field(
-        default="agora.profiles.cards",
-        pattern=TOPIC_PATTERN,
-        description="The profiles service's compacted topic of public person cards (names).",
-    )
     communities_topic: str = Field(
         default=event_topic_name("communities"),
         pattern=TOPIC_PATTERN,

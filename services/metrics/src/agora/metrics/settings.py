@@ -21,11 +21,6 @@ class MetricsSettings(ServiceSettings):
         pattern=TOPIC_PATTERN,
         description="The profiles service's events (registration, departures, erasure, skills).",
     )
-    profile_cards_topic: str = Field(
-        default="agora.profiles.cards",
-        pattern=TOPIC_PATTERN,
-        description="The compacted topic of public person cards (department, filled fields).",
-    )
     communities_topic: str = Field(
         default=event_topic_name("communities"),
         pattern=TOPIC_PATTERN,

@@ -25,11 +25,6 @@ class SearchSettings(ServiceSettings):
         pattern=TOPIC_PATTERN,
         description="The profiles service's events (skills, endorsements, topics, erasure).",
     )
-    profile_cards_topic: str = Field(
-        default="agora.profiles.cards",
-        pattern=TOPIC_PATTERN,
-        description="The profiles service's compacted topic of public person cards (names).",
-    )
     communities_topic: str = Field(
         default=event_topic_name("communities"),
         pattern=TOPIC_PATTERN,

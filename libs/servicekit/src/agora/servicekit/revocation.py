@@ -1,13 +1,14 @@
-"""Access that ended: a person who left or was erased gets no answer through the gateway.
+"""Access that ended: a person who left or was erased gets no answer from any Agora process.
 
 The identity provider stops issuing someone's tokens when they leave, but a token already
-issued stays valid until it expires. The gateway closes that window: it follows the profiles
-service's public person cards (``agora.profiles.cards``, compacted, so the newest card per
-person is always there) and refuses with 401 every token whose subject's card says the person
-is no longer active, or was erased. A card made active again gives access back.
+issued stays valid until it expires. The gateway and every service (defence in depth: a service
+reached without the gateway decides the same) close that window: each API process follows the
+profiles service's public person cards (``agora.profiles.cards``, compacted, so the newest card
+per person is always there) and refuses with 401 every token whose subject's card says the
+person is no longer active, or was erased. A card made active again gives access back.
 
 ``CardFollower`` reads every partition from its beginning, without a consumer group (each
-replica keeps its own set, nothing is committed), then follows new cards; the gateway is not
+replica keeps its own set, nothing is committed), then follows new cards; the process is not
 ready until that first read reached the end offsets it found, so a restarted replica never lets
 a revoked token through. Only the envelope's type and ``data.person_id``/``data.active`` are
 read (``docs/events/profiles.cards.schema.json`` is the contract).
@@ -21,7 +22,8 @@ from pydantic import ValidationError
 
 from agora.eventsourcing import EventEnvelope
 from agora.eventsourcing.topics import TopicSpec, ensure_topics
-from agora.gateway.kafka_reading import TopicReader
+from agora.servicekit.health import ReadinessFailure
+from agora.servicekit.kafka_reading import TopicReader
 
 _logger = logging.getLogger(__name__)
 CARD_PUBLISHED = "agora.profiles.person_card_published"
@@ -75,9 +77,14 @@ class CardFollower(TopicReader):
     ) -> None:
         super().__init__(bootstrap_servers=bootstrap_servers, client_id=client_id)
         self._topic = topic
-        self._revoked = revoked
+        self.revoked = revoked
         self.ready = False
         """Every card that existed when the follower started has been read."""
+
+    async def check_ready(self) -> None:
+        """A readiness check: ``ReadinessFailure`` until the first read reached its end."""
+        if not self.ready:
+            raise ReadinessFailure("the person cards are not read to their end yet")
 
     async def _prepare(self) -> None:
         # A consumer without a group would see a topic created after its start only at its
@@ -106,10 +113,10 @@ class CardFollower(TopicReader):
             batches = await consumer.getmany(timeout_ms=500, max_records=1000)
             for records in batches.values():
                 for record in records:
-                    self._revoked.apply(record.value)
+                    self.revoked.apply(record.value)
             if not self.ready and ends is not None and await _reached(consumer, ends):
                 self.ready = True
-                _logger.info("revoked access: %d people no longer have access", len(self._revoked))
+                _logger.info("revoked access: %d people no longer have access", len(self.revoked))
 
 
 async def _reached(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:

@@ -1,8 +1,9 @@
-"""Reading a topic for as long as the gateway runs, through Kafka's outages.
+"""Reading a topic for as long as a process runs, through Kafka's outages.
 
-The gateway's readers (live updates, ended access) keep no offsets: each makes a fresh consumer
-on every (re)connection and reads from where it means to. Kafka down is expected now and then:
-one warning line per attempt, no traceback, and attempts spaced from 1 s up to 30 s.
+Readers that keep no offsets (every service's ended-access follower, the gateway's live
+updates) make a fresh consumer on every (re)connection and read from where they mean to.
+Kafka down is expected now and then: one warning line per attempt, no traceback, and attempts
+spaced from 1 s up to 30 s.
 """
 
 import asyncio
@@ -56,7 +57,7 @@ async def read_until_stopped(
 
 
 class TopicReader(ABC):
-    """A worker of the gateway reading a topic through ``read_until_stopped``."""
+    """A worker reading a topic through ``read_until_stopped``."""
 
     what: str
     """What it does, for the log lines of its failures."""
