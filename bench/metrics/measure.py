@@ -21,6 +21,7 @@ from agora.metrics.pipeline import (
     MAX_POLL_RECORDS,
     Pipeline,
 )
+from agora.metrics.rebuild import end_offsets, reached
 from agora.metrics.settings import MetricsSettings
 from agora.testing.identity import TestIdentityProvider
 from bench.stats import Distribution, distribution
@@ -92,12 +93,12 @@ async def projection(
     )
     try:
         started = time.perf_counter()
+        # As `python -m agora.metrics.rebuild` replays: to the ends found at its start.
+        ends = await end_offsets(pipeline.config)
         await pipeline.open()
-        while True:
+        while not reached(pipeline, ends):
             await pipeline.step()
-            if await pipeline.caught_up():
-                await pipeline.flush()
-                break
+        await pipeline.flush()
         seconds = time.perf_counter() - started
         records = sum(pipeline.positions().values())
         return Consumption(records=records, seconds=seconds), pipeline.flushes()

@@ -6,28 +6,19 @@ from collections.abc import AsyncIterator
 import pytest
 
 from agora.communities.settings import CommunitiesSettings
-from agora.eventsourcing.topics import cards_topic, ensure_topics
 from tests.communities.harness import Api, person
 from tests.support.kafka_reading import eventually
-from tests.support.person_cards import CardPublisher
+from tests.support.person_cards import CardPublisher, card_publisher
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 async def cards(settings: CommunitiesSettings) -> AsyncIterator[CardPublisher]:
-    await ensure_topics(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        topics=[cards_topic(settings.profile_cards_topic)],
-    )
-    publisher = CardPublisher(
+    async with card_publisher(
         bootstrap_servers=settings.kafka_bootstrap_servers, topic=settings.profile_cards_topic
-    )
-    await publisher.start()
-    try:
+    ) as publisher:
         yield publisher
-    finally:
-        await publisher.stop()
 
 
 async def test_the_tokens_of_people_who_left_or_were_erased_are_refused_by_the_service(

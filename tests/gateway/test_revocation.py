@@ -10,12 +10,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from agora.eventsourcing.topics import cards_topic, ensure_topics
 from agora.gateway.settings import GatewaySettings
 from agora.testing.identity import TestIdentityProvider
 from tests.gateway.harness import bearer, problem_of, running_gateway, signed
 from tests.support.kafka_reading import eventually
-from tests.support.person_cards import CardPublisher
+from tests.support.person_cards import CardPublisher, card_publisher
 
 pytestmark = pytest.mark.integration
 
@@ -24,18 +23,10 @@ PATH = "/api/v1/echo/echo/whoami"
 
 @pytest.fixture
 async def cards(settings: GatewaySettings) -> AsyncIterator[CardPublisher]:
-    await ensure_topics(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        topics=[cards_topic(settings.profile_cards_topic)],
-    )
-    publisher = CardPublisher(
+    async with card_publisher(
         bootstrap_servers=settings.kafka_bootstrap_servers, topic=settings.profile_cards_topic
-    )
-    await publisher.start()
-    try:
+    ) as publisher:
         yield publisher
-    finally:
-        await publisher.stop()
 
 
 async def _status(client: httpx.AsyncClient, identity: TestIdentityProvider, person: str) -> int:

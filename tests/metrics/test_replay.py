@@ -1,5 +1,6 @@
 """Replays equal the live projection; redelivered events and interrupted flushes change nothing."""
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -11,7 +12,7 @@ from agora.metrics import upstream
 from agora.metrics.app import pipeline_config
 from agora.metrics.engine.journal import Cursor, Journal, encode
 from agora.metrics.engine.projector import Projector
-from agora.metrics.engine.workspace import Workspace
+from agora.metrics.engine.workspace import BucketChange, Changes, EntityWrite, Workspace
 from agora.metrics.pipeline import BUCKETS, CONTROL, ENTITIES
 from agora.metrics.rebuild import replay
 from agora.profiles.domain import events as profile_events
@@ -199,3 +200,59 @@ async def test_a_flush_interrupted_before_its_journal_was_committed_leaves_nothi
 
     assert cursor.seq == 0
     assert await parts[BUCKETS].find_one({"_id": "org|2026-11"}) is None
+
+
+async def test_a_new_document_is_inserted_as_the_update_would_have_made_it(
+    api: MetricsApi,
+) -> None:
+    """A rebuild inserts the documents no earlier flush wrote: exactly what the guarded upsert
+    of a live flush makes of the same change, on the real server."""
+    catalog = ProjectionCatalog(database=api.database)
+    name = api.settings.projection_name
+
+    def journal(generation: int) -> Journal:
+        parts = {
+            part: catalog.collection(name, generation, part)
+            for part in (ENTITIES, BUCKETS, CONTROL)
+        }
+        return Journal(entities=parts[ENTITIES], buckets=parts[BUCKETS], control=parts[CONTROL])
+
+    changes = Changes(
+        entities={
+            "person|p1": EntityWrite(
+                set={"pid": "p1", "act": {"2026-11": 3}, "weeks": [], "first": None},
+                unset=["gone"],
+            )
+        },
+        buckets={
+            "org|2026": BucketChange(
+                inc={"d.02.posts": 2, "d.03.posts": 1, "d.02.share": 0.5},
+                push={"d.02.waits": [5, 7]},
+                add={"d.02.who": ["a", "b"]},
+                set={"s.posts": "AAB", "s.likes": "A"},
+                unset=["s.gone", "t.none"],
+            )
+        },
+        deleted_buckets=set(),
+    )
+    new = dataclasses.replace(changes, new_entities={"person|p1"}, new_buckets={"org|2026"})
+    operations = list(encode(new))
+    assert all(operation.get("new") for operation in operations)
+
+    await journal(40).apply(operations, 1)
+    await journal(41).apply(list(encode(changes)), 1)
+    await journal(42).write_journal(operations, Cursor(seq=1))
+    recovered = journal(42)
+    await recovered.apply(operations[:1], 1)  # then the crash
+    await recovered.recover()
+
+    inserted, updated = await api.documents(40), await api.documents(41)
+    assert inserted == updated
+    assert inserted["buckets"]["org|2026"]["d"]["02"] == {
+        "posts": 2,
+        "share": 0.5,
+        "waits": [5, 7],
+        "who": ["a", "b"],
+    }
+    assert "t" not in inserted["buckets"]["org|2026"]
+    assert await api.documents(42) == inserted, "a redone insert skips what is there"

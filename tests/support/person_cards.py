@@ -1,6 +1,10 @@
 """Publishing person cards as the profiles service's card worker does (for the ended-access
 followers of the gateway and of every service)."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from agora.eventsourcing.topics import cards_topic, ensure_topics
 from tests.support.stream_publisher import StreamPublisher
 from tests.support.upstream_events import CARD_ERASED, CARD_PUBLISHED, card_envelope
 
@@ -27,3 +31,16 @@ class CardPublisher(StreamPublisher):
             person_id, version, card_type=card_type, schema_version=1, data=data
         )
         await self.send(self._topic, envelope)
+
+
+@asynccontextmanager
+async def card_publisher(*, bootstrap_servers: str, topic: str) -> AsyncIterator[CardPublisher]:
+    """A started publisher of cards onto ``topic`` (created first, as the profiles service
+    creates it: a follower started before it existed would not see it for minutes)."""
+    await ensure_topics(bootstrap_servers=bootstrap_servers, topics=[cards_topic(topic)])
+    publisher = CardPublisher(bootstrap_servers=bootstrap_servers, topic=topic)
+    await publisher.start()
+    try:
+        yield publisher
+    finally:
+        await publisher.stop()

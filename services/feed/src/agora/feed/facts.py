@@ -18,8 +18,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from agora.eventsourcing import EventEnvelope
+from agora.eventsourcing.bounded import gather_bounded
 from agora.feed import upstream
-from agora.feed.bounded import gather_bounded
 from agora.feed.readmodel import CollectionSource
 
 Document = dict[str, Any]

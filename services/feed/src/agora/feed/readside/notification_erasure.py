@@ -14,7 +14,7 @@ former colleague).
 
 from collections.abc import Awaitable, Iterable
 
-from agora.feed.bounded import gather_bounded
+from agora.eventsourcing.bounded import gather_bounded
 from agora.feed.readside.held_notifications import held_key
 from agora.feed.readside.notification_inbox import (
     Inbox,

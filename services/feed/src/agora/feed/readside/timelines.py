@@ -37,9 +37,9 @@ from urllib.parse import quote
 from pymongo.asynchronous.collection import AsyncCollection
 
 from agora.eventsourcing import DomainEvent, EventEnvelope, ReadModel, apply_once
+from agora.eventsourcing.bounded import gather_bounded
 from agora.eventsourcing.readmodel import APPLIED_FIELD
 from agora.feed import upstream
-from agora.feed.bounded import gather_bounded
 from agora.feed.clock import Clock
 from agora.feed.domain.commands import Actor
 from agora.feed.domain.errors import CommunityNotFoundError, PostNotFoundError

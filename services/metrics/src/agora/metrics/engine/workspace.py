@@ -66,6 +66,11 @@ class Changes:
     entities: dict[str, EntityWrite]
     buckets: dict[str, BucketChange]
     deleted_buckets: set[str]
+    new_entities: set[str] = field(default_factory=set)
+    """Entities no earlier flush wrote, in a generation this process started empty: their
+    write holds the whole document, inserted rather than updated."""
+    new_buckets: set[str] = field(default_factory=set)
+    """The same for buckets: their change, applied to nothing, is the whole document."""
 
     def __len__(self) -> int:
         return len(self.entities) + len(self.buckets) + len(self.deleted_buckets)
@@ -89,6 +94,7 @@ class Workspace:
         self._fresh = fresh
         """The generation started empty in this process: an id it never wrote is absent."""
         self._written: set[str] = set()
+        self._written_buckets: set[str] = set()
         self._absent: set[str] = set()
         self._dirty: dict[str, Entity] = {}
         self._buckets_changes: dict[str, BucketChange] = {}
@@ -204,7 +210,7 @@ class Workspace:
 
         async def load(doc_id: str) -> None:
             async with semaphore:
-                stored = await self._buckets.find_one({"_id": doc_id}) or {}
+                stored = await self._stored_bucket(doc_id)
             self._packed[doc_id] = {
                 section: {
                     name: packing.decode(text, length)
@@ -237,21 +243,17 @@ class Workspace:
         (nested buckets only: packed ones are never read while projecting)."""
         if packing.packed(doc_id):
             raise ValueError(f"{doc_id} is packed")
-        stored = await self._buckets.find_one({"_id": doc_id}) or {}
+        stored = await self._stored_bucket(doc_id)
         doc = {} if doc_id in self._deleted_buckets else copy.deepcopy(stored)
         change = self._buckets_changes.get(doc_id)
         if change is not None:
-            for path, amount in change.inc.items():
-                parent, leaf = _parent(doc, path)
-                parent[leaf] = parent.get(leaf, 0) + amount
-            for path, values in change.push.items():
-                parent, leaf = _parent(doc, path)
-                parent[leaf] = [*parent.get(leaf, []), *values]
-            for path, values in change.add.items():
-                parent, leaf = _parent(doc, path)
-                existing = parent.get(leaf, [])
-                parent[leaf] = [*existing, *(v for v in values if v not in existing)]
+            apply_change(doc, change)
         return doc
+
+    async def _stored_bucket(self, doc_id: str) -> Document:
+        if self._fresh and doc_id not in self._written_buckets:
+            return {}  # never written in this generation: no need to ask
+        return await self._buckets.find_one({"_id": doc_id}) or {}
 
     # --- flushing ---------------------------------------------------------------------------
 
@@ -285,8 +287,13 @@ class Workspace:
             entities=entities,
             buckets=self._buckets_changes,
             deleted_buckets=set(self._deleted_buckets),
+            new_entities={i for i in entities if self._fresh and i not in self._written},
+            new_buckets={
+                i for i in self._buckets_changes if self._fresh and i not in self._written_buckets
+            },
         )
         self._written.update(entities)
+        self._written_buckets.update(self._buckets_changes, self._deleted_buckets)
         self._dirty = {}
         self._buckets_changes = {}
         self._deleted_buckets = set()
@@ -296,6 +303,31 @@ class Workspace:
     def _evict(self) -> None:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+
+def apply_change(doc: Document, change: BucketChange) -> None:
+    """Apply a bucket's pending change to a copy of its document, as the flush's update will
+    (``$inc``, ``$push``, ``$addToSet`` and the packed series' ``$set``/``$unset``)."""
+    for path, amount in change.inc.items():
+        parent, leaf = _parent(doc, path)
+        parent[leaf] = parent.get(leaf, 0) + amount
+    for path, values in change.push.items():
+        parent, leaf = _parent(doc, path)
+        parent[leaf] = [*parent.get(leaf, []), *values]
+    for path, values in change.add.items():
+        parent, leaf = _parent(doc, path)
+        existing = parent.get(leaf, [])
+        parent[leaf] = [*existing, *(v for v in values if v not in existing)]
+    for path, value in change.set.items():
+        parent, leaf = _parent(doc, path)
+        parent[leaf] = value
+    for path in change.unset:
+        *parents, leaf = path.split(".")
+        node: Any = doc
+        for name in parents:  # an $unset never creates the fields above it
+            node = node.get(name) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(leaf, None)
 
 
 def _parent(doc: Document, path: str) -> tuple[Document, str]:

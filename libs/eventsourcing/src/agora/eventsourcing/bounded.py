@@ -1,4 +1,4 @@
-"""Running many independent writes of the projection together, a bounded number at a time."""
+"""Running many independent writes of a projection together, a bounded number at a time."""
 
 import asyncio
 from collections.abc import Awaitable, Iterable
