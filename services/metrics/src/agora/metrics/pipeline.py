@@ -4,8 +4,8 @@ The pipeline assigns itself every partition of the consumed topics and starts ea
 position the last flush stored (``journal.Cursor``), not at Kafka's committed offsets: those
 are committed too, after each flush, but only for the operators' tools. Records are applied
 in memory and flushed when the pipeline has caught up with the topics, when too many events or
-documents are pending, or after ``flush_interval_seconds`` (not while it replays a backlog
-larger than ``max_pending_events``: then only the two limits flush). While the topics
+documents are pending, or after ``flush_interval_seconds`` (not while it replays a backlog of
+``BACKLOG_EVENTS`` or more: then only the two limits flush). While the topics
 describing people and communities have records waiting, activity topics are paused, so that
 facts are known before the activity they explain, in a live run and in a replay alike.
 
@@ -43,6 +43,9 @@ ENTITIES = "entities"
 BUCKETS = "buckets"
 CONTROL = "control"
 MAX_POLL_RECORDS = 5000
+BACKLOG_EVENTS = 10_000
+"""Lag (events not consumed yet) from which the pipeline is replaying a backlog rather than
+following live traffic, which never lags that far: it then flushes by size only."""
 FETCH_MAX_BYTES = 50 * 1024 * 1024
 MAX_PARTITION_FETCH_BYTES = 8 * 1024 * 1024
 
@@ -85,8 +88,8 @@ class PipelineConfig:
     rules: EngagementRules
     bootstrap_servers: str
     cache_size: int = 200_000
-    max_pending_events: int = 100_000
-    max_pending_documents: int = 20_000
+    max_pending_events: int = 250_000
+    max_pending_documents: int = 50_000
     flush_interval_seconds: float = 5.0
 
 
@@ -295,7 +298,7 @@ class Pipeline:
             return True
         if lag == 0:
             return True
-        if lag >= self.config.max_pending_events:
+        if lag >= BACKLOG_EVENTS:
             # Replaying a backlog (a rebuild, a restart after a long stop): nobody waits for
             # these figures, and each flush rewrites every document touched since the last
             # one, so only the size limits flush (5 s flushes took most of a year's replay).

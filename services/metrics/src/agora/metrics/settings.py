@@ -98,12 +98,12 @@ class MetricsSettings(ServiceSettings):
         "help topics) a profile needs to count as complete.",
     )
     max_pending_events: int = Field(
-        default=100_000,
+        default=250_000,
         ge=1,
         description="Events applied in memory before the projection must flush them.",
     )
     max_pending_documents: int = Field(
-        default=20_000,
+        default=50_000,
         ge=1,
         description="Changed documents held in memory before the projection must flush them.",
     )
