@@ -68,9 +68,7 @@ def create_app(
 ) -> FastAPI:
     """The gateway app; its lifespan opens the client pool and the activity signal's store."""
     service_route_map = service_routes(settings)
-    verifier = JwtVerifier.from_settings(
-        settings, verified_cache_size=settings.verified_token_cache_size
-    )
+    verifier = JwtVerifier.from_settings(settings)
 
     def upstream_session() -> aiohttp.ClientSession:
         session: aiohttp.ClientSession = app.state.upstream_session

@@ -56,15 +56,6 @@ class GatewaySettings(ServiceSettings):
         "service is closing.",
     )
 
-    verified_token_cache_size: int = Field(
-        default=10_000,
-        ge=0,
-        le=1_000_000,
-        description="Tokens remembered once verified, so a person's next requests skip the "
-        "signature check while the token is unexpired and its key is still the provider's "
-        "current one; 0 verifies every request from scratch.",
-    )
-
     service_roles: dict[str, tuple[str, ...]] = Field(
         default_factory=dict,
         description="Platform roles of which a caller needs one to reach a service, e.g. "

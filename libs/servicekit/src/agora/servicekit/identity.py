@@ -194,8 +194,8 @@ class VerifiedTokens:
 class TokenVerifier(Protocol):
     """Turns a bearer token into an ``Identity`` or raises ``InvalidTokenError``."""
 
-    def verify(self, token: str) -> Identity:
-        """Verify signature and claims."""
+    async def verify_async(self, token: str) -> Identity:
+        """Verify signature and claims without blocking the event loop."""
         ...
 
 
@@ -239,11 +239,10 @@ class JwtVerifier:
         self._public_key = public_key_pem
 
     @classmethod
-    def from_settings(
-        cls, settings: ServiceSettings, *, verified_cache_size: int = 0
-    ) -> "JwtVerifier":
-        """A verifier configured by the ``AGORA_AUTH_*`` settings (``verified_cache_size``:
-        how many verified tokens ``verify_async`` remembers; 0, none)."""
+    def from_settings(cls, settings: ServiceSettings) -> "JwtVerifier":
+        """A verifier configured by the ``AGORA_AUTH_*`` settings and
+        ``AGORA_VERIFIED_TOKEN_CACHE_SIZE`` (how many verified tokens ``verify_async``
+        remembers; 0, none)."""
         if settings.auth_issuer is None:
             raise ValueError("AGORA_AUTH_ISSUER must be set for a service that verifies callers")
         return cls(
@@ -261,14 +260,14 @@ class JwtVerifier:
             leeway_seconds=settings.auth_leeway_seconds,
             jwks_cache_seconds=settings.auth_jwks_cache_seconds,
             jwks_refresh_cooldown_seconds=settings.auth_jwks_refresh_cooldown_seconds,
-            verified_cache_size=verified_cache_size,
+            verified_cache_size=settings.verified_token_cache_size,
         )
 
     def verify(self, token: str) -> Identity:
         """Verify a compact JWT; any failure is an ``InvalidTokenError``.
 
-        With a JWKS URL this may fetch the key set and block meanwhile: FastAPI runs the sync
-        ``require_identity`` dependency in a worker thread; async code uses ``verify_async``.
+        With a JWKS URL this may fetch the key set and block meanwhile: async code (such as
+        ``require_identity``) uses ``verify_async``.
         """
         kid = self._checked_key_id(token)
         key: Any = self._public_key if self._jwks is None else self._jwks.signing_key(kid)
@@ -359,8 +358,9 @@ def bearer_token(authorization: str | None) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
-def require_identity(request: Request) -> Identity:
-    """FastAPI dependency: the verified caller, or a 401 problem."""
+async def require_identity(request: Request) -> Identity:
+    """FastAPI dependency: the verified caller, or a 401 problem (on the event loop: a key set
+    fetch, when one is needed, runs in a thread)."""
     verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
     if verifier is None:
         raise RuntimeError("this service has no token verifier: set app.state.token_verifier")
@@ -368,7 +368,7 @@ def require_identity(request: Request) -> Identity:
     if token is None:
         raise _unauthorized("a bearer token is required")
     try:
-        identity = verifier.verify(token)
+        identity = await verifier.verify_async(token)
     except InvalidTokenError as error:
         raise _unauthorized(f"the bearer token was refused: {error}") from None
     except IdentityProviderUnavailableError as error:

@@ -57,6 +57,14 @@ class ServiceSettings(BaseSettings):
         pattern=r"^[A-Za-z0-9._-]{1,200}$",
         description="The profiles service's compacted topic of person cards.",
     )
+    verified_token_cache_size: int = Field(
+        default=10_000,
+        ge=0,
+        le=1_000_000,
+        description="Tokens remembered once verified, so a person's next requests skip the "
+        "signature check while the token is unexpired and its key is still the provider's "
+        "current one; 0 verifies every request from scratch.",
+    )
     mongo_url: SecretStr = Field(
         default=SecretStr("mongodb://127.0.0.1:27017"),
         description="May carry credentials, hence secret: it never appears in reprs or logs.",
