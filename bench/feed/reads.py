@@ -5,11 +5,13 @@
 * **raw, precomputed keys**: what the page costs at least on the same database: the head
   documents of the person's home timeline and of the large communities merged into it (and
   the buckets archived before them, when the heads hold too few entries), then the 30 newest
-  posts by concurrent ``find_one({"_id": ...})`` with the service's list projection; no
-  visibility checks, no facts, no names, no JSON, no HTTP;
+  posts with the service's list projection, each step one ``find({"_id": {"$in": [...]}})``
+  (which Agora's FerretDB build reads by the ``_id`` index); no visibility checks, no facts, no
+  names, no JSON, no HTTP;
 * **raw, naive query**: the page as one query without precomputed keys: posts whose place is
   one of the person's communities or whose author they follow, newest first, 30 of them.
-  FerretDB filters ``$in`` after reading every row, so this scans the posts collection.
+  FerretDB filters ``$in`` on other fields than ``_id`` after reading every row, so this scans
+  the posts collection.
 """
 
 import asyncio
@@ -22,6 +24,7 @@ from typing import Any
 import httpx
 from pymongo.asynchronous.collection import AsyncCollection
 
+from agora.eventsourcing.readmodel import find_by_ids
 from agora.feed.readside.pages import archive_id, entry_key, stored_entries
 from agora.feed.readside.timelines import LIST_PROJECTION
 from bench.feed.organisation import Organisation
@@ -159,7 +162,8 @@ def raw_home_reader(
 
     async def read(person: str) -> int:
         keys = keys_of(person)
-        heads = await asyncio.gather(*(timelines.find_one({"_id": key}) for key in keys))
+        found_heads = await find_by_ids(timelines, keys)
+        heads = [found_heads.get(key) for key in keys]
         entries: dict[str, Document] = {}
         for head in heads:
             for entry in stored_entries(head):
@@ -170,15 +174,13 @@ def raw_home_reader(
                 for key, head in zip(keys, heads, strict=True)
                 if head is not None and int(head.get("bucket", 0)) > 0
             ]
-            archived = await asyncio.gather(*(timelines.find_one({"_id": i}) for i in earlier))
-            for bucket in archived:
+            archived = await find_by_ids(timelines, earlier) if earlier else {}
+            for bucket in archived.values():
                 for entry in stored_entries(bucket):
                     entries.setdefault(entry["post_id"], entry)
         newest = sorted(entries.values(), key=entry_key, reverse=True)[:page_size]
-        found = await asyncio.gather(
-            *(posts.find_one({"_id": entry["post_id"]}, LIST_PROJECTION) for entry in newest)
-        )
-        return sum(1 for document in found if document is not None)
+        found = await find_by_ids(posts, [entry["post_id"] for entry in newest], LIST_PROJECTION)
+        return len(found)
 
     return read
 

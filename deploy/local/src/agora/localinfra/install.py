@@ -118,6 +118,10 @@ class SourcePatch:
     count: int = 1
 
 
+ID_IN_PUSHDOWN_LIMIT = 1000
+"""The longest ``_id: {$in: [...]}`` list our FerretDB build reads by the index (one SQL
+parameter each, far below SQLite's limit); a longer one is filtered as upstream does."""
+
 FERRETDB_PATCHES: tuple[SourcePatch, ...] = (
     # Upstream filters by `sjson->'$._id'` but indexes `sjson->"_id"`; SQLite uses an
     # expression index only for the identical expression, so every `_id` lookup, update and
@@ -151,7 +155,71 @@ FERRETDB_PATCHES: tuple[SourcePatch, ...] = (
             "\t}\n"
             "\treturn count\n"
             "}\n\n"
+            "// idInClause (added by Agora's build) is the SQL condition reading the rows\n"
+            "// named by a filter value {$in: [...]} of strings and ObjectIDs by the _id index.\n"
+            "func idInClause(v any) (string, []any) {\n"
+            "\tdoc, ok := v.(*types.Document)\n"
+            "\tif !ok || doc.Len() != 1 {\n"
+            '\t\treturn "", nil\n'
+            "\t}\n"
+            '\tin, _ := doc.Get("$in")\n'
+            "\tvalues, ok := in.(*types.Array)\n"
+            f"\tif !ok || values.Len() == 0 || values.Len() > {ID_IN_PUSHDOWN_LIMIT} {{\n"
+            '\t\treturn "", nil\n'
+            "\t}\n"
+            "\targs := make([]any, 0, values.Len())\n"
+            "\tfor i := 0; i < values.Len(); i++ {\n"
+            "\t\tvalue := must.NotFail(values.Get(i))\n"
+            "\t\tswitch value.(type) {\n"
+            "\t\tcase string, types.ObjectID:\n"
+            "\t\t\targs = append(args, string(must.NotFail(sjson.MarshalSingleValue(value))))\n"
+            "\t\tdefault:\n"
+            '\t\t\treturn "", nil\n'
+            "\t\t}\n"
+            "\t}\n"
+            '\tmarks := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")\n'
+            "\treturn fmt.Sprintf(` WHERE %s IN (%s)`, metadata.IDColumn, marks), args\n"
+            "}\n\n"
             "// check interfaces\n"
+        ),
+    ),
+    # With the helper above, `{_id: {$in: [...]}}` (strings or ObjectIDs, besides any other
+    # keys) reads only the named rows, as MongoDB's _id index does: the batch read a page of
+    # posts needs. Upstream read the whole table and filtered every document in Go. As for the
+    # equality, the handlers filter the rows again, so the narrowing is always safe.
+    SourcePatch(
+        file="internal/backends/sqlite/collection.go",
+        upstream=(
+            "\t\tcase string, types.ObjectID:\n"
+            "\t\t\twhereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)\n"
+            "\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
+            "\t\t}\n"
+        ),
+        patched=(
+            "\t\tcase string, types.ObjectID:\n"
+            "\t\t\twhereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)\n"
+            "\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
+            "\t\tcase *types.Document:\n"
+            "\t\t\twhereClause, args = idInClause(v)\n"
+            "\t\t}\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/backends/sqlite/collection.go",
+        upstream=(
+            "\t\t\tfilterPushdown = true\n"
+            "\t\t\twhereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)\n"
+            "\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
+            "\t\t}\n"
+        ),
+        patched=(
+            "\t\t\tfilterPushdown = true\n"
+            "\t\t\twhereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)\n"
+            "\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
+            "\t\tcase *types.Document:\n"
+            "\t\t\twhereClause, args = idInClause(v)\n"
+            '\t\t\tfilterPushdown = whereClause != ""\n'
+            "\t\t}\n"
         ),
     ),
 )
@@ -198,7 +266,58 @@ FERRETDB_PATCHES += (
         ),
     ),
 )
-FERRETDB_PATCH_LEVEL = "agora-3"
+FERRETDB_PATCHES += (
+    # The same `_id: {$in: [...]}` reading for the PostgreSQL backend, through the unique `_id`
+    # index's own expression (as the `_id` equality above).
+    SourcePatch(
+        file="internal/backends/postgresql/query.go",
+        upstream='\t\t\t\tcase "$eq":\n',
+        patched=(
+            '\t\t\t\tcase "$in":\n'
+            "\t\t\t\t\t// Agora's build: an _id list reads by the _id index.\n"
+            '\t\t\t\t\tif rootKey == "_id" && keyOperator == "->" {\n'
+            '\t\t\t\t\t\tif f, a := idInFilter(p, v); f != "" {\n'
+            "\t\t\t\t\t\t\tfilters = append(filters, f)\n"
+            "\t\t\t\t\t\t\targs = append(args, a...)\n"
+            "\t\t\t\t\t\t}\n"
+            "\t\t\t\t\t}\n"
+            "\n"
+            '\t\t\t\tcase "$eq":\n'
+        ),
+    ),
+    SourcePatch(
+        file="internal/backends/postgresql/query.go",
+        upstream="func filterEqual(",
+        patched=(
+            "// idInFilter (added by Agora's build) is the condition that reads the rows named by\n"
+            "// an _id list of strings or ObjectIDs through the unique _id index.\n"
+            "func idInFilter(p *metadata.Placeholder, v any) (string, []any) {\n"
+            "\tvalues, ok := v.(*types.Array)\n"
+            f"\tif !ok || values.Len() == 0 || values.Len() > {ID_IN_PUSHDOWN_LIMIT} {{\n"
+            '\t\treturn "", nil\n'
+            "\t}\n"
+            "\targs := make([]any, 0, values.Len())\n"
+            "\tfor i := 0; i < values.Len(); i++ {\n"
+            "\t\tvalue := must.NotFail(values.Get(i))\n"
+            "\t\tswitch value.(type) {\n"
+            "\t\tcase string, types.ObjectID:\n"
+            "\t\t\targs = append(args, string(must.NotFail(sjson.MarshalSingleValue(value))))\n"
+            "\t\tdefault:\n"
+            '\t\t\treturn "", nil\n'
+            "\t\t}\n"
+            "\t}\n"
+            "\t// Placeholders once the whole list qualifies: each takes the next number.\n"
+            "\tmarks := make([]string, len(args))\n"
+            "\tfor i := range marks {\n"
+            "\t\tmarks[i] = p.Next()\n"
+            "\t}\n"
+            '\treturn metadata.IDColumn + " IN (" + strings.Join(marks, ", ") + ")", args\n'
+            "}\n\n"
+            "func filterEqual("
+        ),
+    ),
+)
+FERRETDB_PATCH_LEVEL = "agora-4"
 """Names the patch set; part of the install stamp, so a changed patch set rebuilds the binary."""
 
 
@@ -260,7 +379,8 @@ def _ferretdb_step(tool_module: Path, cache: Path) -> _Step:
         home,
         binary,
         _stamp_key(
-            f"{FERRETDB_VERSION}+{FERRETDB_PATCH_LEVEL}",
+            # The patches' own text too: an edited patch rebuilds even under the same level.
+            f"{FERRETDB_VERSION}+{FERRETDB_PATCH_LEVEL}+{FERRETDB_PATCHES!r}",
             tool_module / "go.mod",
             tool_module / "go.sum",
         ),

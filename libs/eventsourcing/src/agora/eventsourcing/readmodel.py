@@ -9,7 +9,7 @@ topics while N serves reads, then the catalog switches to N+1.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -23,6 +23,10 @@ CATALOG_COLLECTION = "projection_generations"
 READER_REMEMBER_SECONDS = 1.0
 """How long the query side of a service reuses a projection's active generation."""
 APPLIED_FIELD = "_applied"
+IDS_PER_QUERY = 1000
+"""Ids in one ``$in`` of ``find_by_ids``: Agora's FerretDB build reads up to 1,000 through the
+``_id`` index (``ID_IN_PUSHDOWN_LIMIT`` in ``agora.localinfra.install``); upstream FerretDB and
+longer lists filter the whole collection."""
 
 
 async def apply_once(
@@ -47,6 +51,26 @@ async def apply_once(
     except DuplicateKeyError:
         return False  # the document exists and already applied this version
     return bool(result.matched_count or result.upserted_id is not None)
+
+
+async def find_by_ids(
+    collection: AsyncCollection[Document],
+    ids: Iterable[Hashable],
+    projection: Document | None = None,
+) -> dict[Hashable, Document]:
+    """The documents with these ``_id``s by id (an unknown id is absent from the answer).
+
+    One ``find({"_id": {"$in": […]}})`` per ``IDS_PER_QUERY`` ids: a single round trip that
+    MongoDB and Agora's FerretDB build answer from the ``_id`` index (30 posts of a page: about
+    three times the rate of 30 concurrent ``find_one``, measured on FerretDB/SQLite).
+    """
+    wanted = list(dict.fromkeys(ids))
+    found: dict[Hashable, Document] = {}
+    for start in range(0, len(wanted), IDS_PER_QUERY):
+        chunk = wanted[start : start + IDS_PER_QUERY]
+        async for document in collection.find({"_id": {"$in": chunk}}, projection):
+            found[document["_id"]] = document
+    return found
 
 
 def strip_bookkeeping(document: Document) -> Document:

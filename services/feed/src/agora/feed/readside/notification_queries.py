@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
 
+from agora.eventsourcing.readmodel import find_by_ids
 from agora.eventsourcing.times import as_utc
 from agora.feed.domain.events import NotificationKind
 from agora.feed.facts import CommunityFacts, FactsQueries
@@ -133,16 +134,18 @@ class _Sight:
         async def community(community_id: str) -> None:
             self._communities[community_id] = await self._facts.community(community_id)
 
-        async def post(post_id: str) -> None:
-            document = await contexts.find_one({"_id": context_key(post_id)})
-            self._contexts[post_id] = PostContext.from_document(document)
+        async def contexts_of_posts() -> None:
+            keys = {post_id: context_key(post_id) for post_id in new_posts}
+            found = await find_by_ids(contexts, keys.values()) if keys else {}
+            for post_id, key in keys.items():
+                self._contexts[post_id] = PostContext.from_document(found.get(key))
 
         async def names() -> None:
             self._names.update(await self._name_cache.lookup(people_collection, new_people))
 
         await asyncio.gather(
             *(community(c) for c in new_communities),
-            *(post(p) for p in new_posts),
+            contexts_of_posts(),
             names(),
         )
 
@@ -266,13 +269,9 @@ class NotificationQueries:
 
     async def _documents(self, person_id: str, local_ids: Sequence[str]) -> list[Document]:
         notifications = await self._collections.active("notifications")
-        found = await asyncio.gather(
-            *(
-                notifications.find_one({"_id": notification_key(person_id, local_id)})
-                for local_id in local_ids
-            )
-        )
-        return [document for document in found if document is not None]
+        keys = [notification_key(person_id, local_id) for local_id in local_ids]
+        found = await find_by_ids(notifications, keys)
+        return [found[key] for key in keys if key in found]
 
 
 def _position(cursor: str | None, inbox: Inbox) -> tuple[int, int]:

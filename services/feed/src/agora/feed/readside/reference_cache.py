@@ -12,13 +12,14 @@ Only found documents are kept (a person or community not known yet may arrive an
 entries are keyed by collection, so a rebuilt generation never sees the previous one's copies.
 """
 
-import asyncio
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 from cachetools import TTLCache
 from pymongo.asynchronous.collection import AsyncCollection
+
+from agora.eventsourcing.readmodel import find_by_ids
 
 Document = dict[str, Any]
 MAX_ENTRIES = 50_000
@@ -47,7 +48,7 @@ class ReferenceCache(Generic[Value]):
         self, collection: AsyncCollection[Document], ids: Iterable[str]
     ) -> dict[str, Value | None]:
         """Each id's value (``None``: no such document, or not usable yet), reading only the
-        ones not remembered, concurrently (``$in`` is not pushed down to FerretDB's storage)."""
+        ones not remembered, in one query."""
         found: dict[str, Value | None] = {}
         missing: list[str] = []
         for document_id in dict.fromkeys(ids):
@@ -56,10 +57,9 @@ class ReferenceCache(Generic[Value]):
                 missing.append(document_id)
             else:
                 found[document_id] = remembered
-        documents = await asyncio.gather(
-            *(collection.find_one({"_id": mid}, self._projection) for mid in missing)
-        )
-        for document_id, document in zip(missing, documents, strict=True):
+        documents = await find_by_ids(collection, missing, self._projection) if missing else {}
+        for document_id in missing:
+            document = documents.get(document_id)
             value = None if document is None else self._convert(document)
             found[document_id] = value
             if value is not None and self._entries is not None:

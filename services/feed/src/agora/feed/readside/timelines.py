@@ -28,7 +28,7 @@ is still a member of the community).
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -38,7 +38,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from agora.eventsourcing import DomainEvent, EventEnvelope, ReadModel, apply_once
 from agora.eventsourcing.bounded import gather_bounded
-from agora.eventsourcing.readmodel import APPLIED_FIELD
+from agora.eventsourcing.readmodel import APPLIED_FIELD, find_by_ids
 from agora.feed import upstream
 from agora.feed.clock import Clock
 from agora.feed.domain.commands import Actor
@@ -731,8 +731,6 @@ def _people_named(read: PostRead) -> set[str]:
 async def _fetch(
     posts: AsyncCollection[Document], post_ids: list[str], projection: Document
 ) -> list[Document | None]:
-    """Post documents by id, concurrently (``$in`` is not pushed down to FerretDB's storage)."""
-    fetches: list[Awaitable[Document | None]] = [
-        posts.find_one({"_id": post_id}, projection) for post_id in post_ids
-    ]
-    return list(await asyncio.gather(*fetches))
+    """Post documents in the order of ``post_ids`` (``None`` for a post that is gone)."""
+    found = await find_by_ids(posts, post_ids, projection)
+    return [found.get(post_id) for post_id in post_ids]

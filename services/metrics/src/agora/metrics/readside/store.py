@@ -1,13 +1,12 @@
 """Reading the active generation's documents, always by ``_id``."""
 
-import asyncio
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
 from agora.eventsourcing import ProjectionCatalog
-from agora.eventsourcing.readmodel import strip_bookkeeping
+from agora.eventsourcing.readmodel import find_by_ids, strip_bookkeeping
 from agora.metrics.calendar import week_month
 from agora.metrics.engine.keys import bucket_of, levels_doc, now_doc, yearly
 from agora.metrics.engine.packing import packed, unpack
@@ -15,7 +14,6 @@ from agora.metrics.engine.workspace import SEQ_FIELD
 from agora.metrics.pipeline import BUCKETS, ENTITIES
 
 Document = dict[str, Any]
-READ_CONCURRENCY = 16
 
 
 class ReadStore:
@@ -36,15 +34,8 @@ class ReadStore:
     async def buckets(self, doc_ids: Iterable[str]) -> dict[str, Document]:
         """Several bucket documents by id (missing ones are absent from the answer)."""
         collection = await self._collection(BUCKETS)
-        semaphore = asyncio.Semaphore(READ_CONCURRENCY)
-        wanted = sorted(set(doc_ids))
-
-        async def one(doc_id: str) -> Document | None:
-            async with semaphore:
-                return _clean(await collection.find_one({"_id": doc_id}))
-
-        found = await asyncio.gather(*(one(doc_id) for doc_id in wanted))
-        return {doc_id: doc for doc_id, doc in zip(wanted, found, strict=True) if doc is not None}
+        found = await find_by_ids(collection, sorted(set(doc_ids)))
+        return {str(doc_id): _cleaned(doc) for doc_id, doc in found.items()}
 
     async def scope(self, scope: str, months: Iterable[str]) -> "ScopeDocs":
         """A scope's month buckets (year buckets cut into months), levels and current counts."""
@@ -76,8 +67,10 @@ class ScopeDocs:
 
 
 def _clean(doc: Document | None) -> Document | None:
-    if doc is None:
-        return None
+    return None if doc is None else _cleaned(doc)
+
+
+def _cleaned(doc: Document) -> Document:
     doc = strip_bookkeeping(doc)
     doc.pop(SEQ_FIELD, None)
     return doc
