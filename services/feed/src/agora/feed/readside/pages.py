@@ -48,6 +48,7 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from agora.eventsourcing.readmodel import find_by_ids
 from agora.eventsourcing.times import epoch_millis, from_epoch_millis
 
 Document = dict[str, Any]
@@ -350,9 +351,18 @@ class TimelineReader:
         entry = self._entries.pop(0)
         self._after = entry_key(entry)
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the head was read (or nothing is left to read)."""
+        return self._loaded
+
     async def _load_head(self) -> None:
+        await self.start_from(await self._timelines.find_one({"_id": self.key}))
+
+    async def start_from(self, head: Document | None) -> None:
+        """Start from the head document (``None``: no such timeline), read by the caller
+        together with other timelines' heads."""
         self._loaded = True
-        head = await self._timelines.find_one({"_id": self.key})
         if head is None:
             self._done = True
             return
@@ -393,7 +403,8 @@ class Candidate:
 class TimelineMerge:
     """Merges timelines newest first into a single stream of posts."""
 
-    def __init__(self, readers: list[TimelineReader]) -> None:
+    def __init__(self, timelines: AsyncCollection[Document], readers: list[TimelineReader]) -> None:
+        self._timelines = timelines
         self._readers = readers
         self._last: SortKey | None = None
 
@@ -413,7 +424,7 @@ class TimelineMerge:
                 )
             else:
                 readers.append(TimelineReader(timelines, key, start=None, ceiling=cursor.last))
-        merge = cls(readers)
+        merge = cls(timelines, readers)
         merge._last = cursor.last if cursor else None
         return merge
 
@@ -426,6 +437,11 @@ class TimelineMerge:
 
     async def next(self) -> Candidate | None:
         """The newest post not yet taken, or ``None`` once every timeline is read."""
+        unloaded = [reader for reader in self._readers if not reader.loaded]
+        if len(unloaded) > 1:  # the heads of a home and its merged communities: one query
+            found = await find_by_ids(self._timelines, [reader.key for reader in unloaded])
+            for reader in unloaded:
+                await reader.start_from(found.get(reader.key))
         heads = await asyncio.gather(*(reader.peek() for reader in self._readers))
         present = [
             (entry, reader) for entry, reader in zip(heads, self._readers, strict=True) if entry
