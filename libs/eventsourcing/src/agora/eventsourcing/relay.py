@@ -22,11 +22,11 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
 from opentelemetry import trace
 from prometheus_client import Counter, Gauge, Histogram
-from pymongo import UpdateOne
 
 from agora.eventsourcing.envelope import CLOUDEVENTS_CONTENT_TYPE, EventEnvelope
 from agora.eventsourcing.lease import MongoLease
 from agora.eventsourcing.mongo_store import MongoEventStore
+from agora.eventsourcing.readmodel import IDS_PER_QUERY
 from agora.eventsourcing.times import as_utc
 from agora.eventsourcing.tracing import (
     KafkaHeaders,
@@ -37,11 +37,10 @@ from agora.eventsourcing.tracing import (
 
 logger = logging.getLogger(__name__)
 
-MARK_CHUNK = 50
-"""Upstream FerretDB 1.24 holds one pooled connection per statement of an ``update`` command
-until the command ends, and hangs for good once a command has as many statements as its pool
-(SQLite 100, PostgreSQL 50). Agora's build releases each statement's connection at once; marks
-stay in bulks below the SQLite pool for an unpatched server."""
+MARK_CHUNK = IDS_PER_QUERY
+"""Commits marked by one ``update_many`` (``_id: {$in: [...]}``, read by the ``_id`` index on
+MongoDB and Agora's FerretDB build): about five times the rate of one ``UpdateOne`` per commit
+in a bulk (50 marks: 6,650 against 1,290 a second on FerretDB/SQLite)."""
 PUBLISHED_MEMORY = 100_000
 
 PUBLISHED_EVENTS = Counter(
@@ -270,11 +269,12 @@ class OutboxRelay:
         )
 
     async def _mark_published(self, commits: list[dict[str, Any]]) -> None:
+        # Not atomic across commits: a crash halfway leaves some unmarked, published again later
+        # (a duplicate that consumers skip by stream version), never one marked unpublished.
         for start in range(0, len(commits), MARK_CHUNK):
-            chunk = commits[start : start + MARK_CHUNK]
-            await self._store.commits.bulk_write(
-                [UpdateOne({"_id": c["_id"]}, {"$set": {"published": True}}) for c in chunk],
-                ordered=False,
+            chunk = [commit["_id"] for commit in commits[start : start + MARK_CHUNK]]
+            await self._store.commits.update_many(
+                {"_id": {"$in": chunk}}, {"$set": {"published": True}}
             )
 
     async def _send(self, raw: str) -> "asyncio.Future[RecordMetadata]":
