@@ -122,6 +122,25 @@ ID_IN_PUSHDOWN_LIMIT = 1000
 """The longest ``_id: {$in: [...]}`` list our FerretDB build reads by the index (one SQL
 parameter each, far below SQLite's limit); a longer one is filtered as upstream does."""
 
+_GO_ID_LIST_ARGUMENTS = (
+    "\tvalues, ok := in.(*types.Array)\n"
+    f"\tif !ok || values.Len() == 0 || values.Len() > {ID_IN_PUSHDOWN_LIMIT} {{\n"
+    '\t\treturn "", nil\n'
+    "\t}\n"
+    "\targs := make([]any, 0, values.Len())\n"
+    "\tfor i := 0; i < values.Len(); i++ {\n"
+    "\t\tvalue := must.NotFail(values.Get(i))\n"
+    "\t\tswitch value.(type) {\n"
+    "\t\tcase string, types.ObjectID:\n"
+    "\t\t\targs = append(args, string(must.NotFail(sjson.MarshalSingleValue(value))))\n"
+    "\t\tdefault:\n"
+    '\t\t\treturn "", nil\n'
+    "\t\t}\n"
+    "\t}\n"
+)
+"""Go shared by both backends' `_id` list patches: ``in`` (the ``$in`` value) as the SQL
+arguments of its elements, or an early return when the list is not read by the index."""
+
 FERRETDB_PATCHES: tuple[SourcePatch, ...] = (
     # Upstream filters by `sjson->'$._id'` but indexes `sjson->"_id"`; SQLite uses an
     # expression index only for the identical expression, so every `_id` lookup, update and
@@ -163,21 +182,8 @@ FERRETDB_PATCHES: tuple[SourcePatch, ...] = (
             '\t\treturn "", nil\n'
             "\t}\n"
             '\tin, _ := doc.Get("$in")\n'
-            "\tvalues, ok := in.(*types.Array)\n"
-            f"\tif !ok || values.Len() == 0 || values.Len() > {ID_IN_PUSHDOWN_LIMIT} {{\n"
-            '\t\treturn "", nil\n'
-            "\t}\n"
-            "\targs := make([]any, 0, values.Len())\n"
-            "\tfor i := 0; i < values.Len(); i++ {\n"
-            "\t\tvalue := must.NotFail(values.Get(i))\n"
-            "\t\tswitch value.(type) {\n"
-            "\t\tcase string, types.ObjectID:\n"
-            "\t\t\targs = append(args, string(must.NotFail(sjson.MarshalSingleValue(value))))\n"
-            "\t\tdefault:\n"
-            '\t\t\treturn "", nil\n'
-            "\t\t}\n"
-            "\t}\n"
-            '\tmarks := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")\n'
+            + _GO_ID_LIST_ARGUMENTS
+            + '\tmarks := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")\n'
             "\treturn fmt.Sprintf(` WHERE %s IN (%s)`, metadata.IDColumn, marks), args\n"
             "}\n\n"
             "// check interfaces\n"
@@ -291,22 +297,9 @@ FERRETDB_PATCHES += (
         patched=(
             "// idInFilter (added by Agora's build) is the condition that reads the rows named by\n"
             "// an _id list of strings or ObjectIDs through the unique _id index.\n"
-            "func idInFilter(p *metadata.Placeholder, v any) (string, []any) {\n"
-            "\tvalues, ok := v.(*types.Array)\n"
-            f"\tif !ok || values.Len() == 0 || values.Len() > {ID_IN_PUSHDOWN_LIMIT} {{\n"
-            '\t\treturn "", nil\n'
-            "\t}\n"
-            "\targs := make([]any, 0, values.Len())\n"
-            "\tfor i := 0; i < values.Len(); i++ {\n"
-            "\t\tvalue := must.NotFail(values.Get(i))\n"
-            "\t\tswitch value.(type) {\n"
-            "\t\tcase string, types.ObjectID:\n"
-            "\t\t\targs = append(args, string(must.NotFail(sjson.MarshalSingleValue(value))))\n"
-            "\t\tdefault:\n"
-            '\t\t\treturn "", nil\n'
-            "\t\t}\n"
-            "\t}\n"
-            "\t// Placeholders once the whole list qualifies: each takes the next number.\n"
+            "func idInFilter(p *metadata.Placeholder, in any) (string, []any) {\n"
+            + _GO_ID_LIST_ARGUMENTS
+            + "\t// Placeholders once the whole list qualifies: each takes the next number.\n"
             "\tmarks := make([]string, len(args))\n"
             "\tfor i := range marks {\n"
             "\t\tmarks[i] = p.Next()\n"
