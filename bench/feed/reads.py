@@ -174,7 +174,7 @@ def raw_home_reader(
                 for key, head in zip(keys, heads, strict=True)
                 if head is not None and int(head.get("bucket", 0)) > 0
             ]
-            archived = await find_by_ids(timelines, earlier) if earlier else {}
+            archived = await find_by_ids(timelines, earlier)
             for bucket in archived.values():
                 for entry in stored_entries(bucket):
                     entries.setdefault(entry["post_id"], entry)

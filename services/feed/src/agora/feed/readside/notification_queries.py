@@ -136,7 +136,7 @@ class _Sight:
 
         async def contexts_of_posts() -> None:
             keys = {post_id: context_key(post_id) for post_id in new_posts}
-            found = await find_by_ids(contexts, keys.values()) if keys else {}
+            found = await find_by_ids(contexts, keys.values())
             for post_id, key in keys.items():
                 self._contexts[post_id] = PostContext.from_document(found.get(key))
 

@@ -57,7 +57,7 @@ class ReferenceCache(Generic[Value]):
                 missing.append(document_id)
             else:
                 found[document_id] = remembered
-        documents = await find_by_ids(collection, missing, self._projection) if missing else {}
+        documents = await find_by_ids(collection, missing, self._projection)
         for document_id in missing:
             document = documents.get(document_id)
             value = None if document is None else self._convert(document)
