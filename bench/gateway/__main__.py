@@ -42,6 +42,7 @@ from bench.gateway.report import (
     json_line,
     render,
 )
+from bench.gateway.server_time import ServerTimer
 from bench.gateway.stack import (
     GATEWAY_FEED_PREFIX,
     GATEWAY_STUB_PREFIX,
@@ -206,7 +207,11 @@ async def _measure(
         timeline_read(tokens, people, config.page_size, config.seed + 3),
         post_creation(tokens, maker, people, config.seed + 4),
     ]
-    comparisons = await _compare_operations(config, operations, direct, through, meter, "")
+    async with aiohttp.ClientSession() as metrics_session:
+        timer = ServerTimer(metrics_session, feed_url=feed.base_url, gateway_url=gateway.base_url)
+        comparisons = await _compare_operations(
+            config, operations, direct, through, meter, "", timer
+        )
     with tempfile.NamedTemporaryFile(prefix="bench-stub-page-", suffix=".json") as page_file:
         page_file.write(page)
         page_file.flush()
@@ -245,6 +250,7 @@ async def _compare_operations(
     through: Target,
     meter: CpuMeter,
     prefix: str,
+    timer: ServerTimer | None = None,
 ) -> dict[str, dict[str, Comparison]]:
     """Each operation one at a time, then loaded, straight and through the gateway."""
     comparisons: dict[str, dict[str, Comparison]] = {}
@@ -274,6 +280,7 @@ async def _compare_operations(
                 meter=meter,
                 label=f"{prefix}{operation.name} {label}",
                 report=progress,
+                timer=timer,
             )
         comparisons[operation.name] = {LOADED: pair[LOADED], UNLOADED: pair[UNLOADED]}
     return comparisons

@@ -10,6 +10,7 @@ from typing import Any
 
 from bench.cpu import CpuMeter, CpuUsage
 from bench.gateway.load import Operation, RoundResult, Target, run_round
+from bench.gateway.server_time import ServerTimer, ServerTimes
 from bench.stats import Distribution, distribution, rate
 
 GATEWAY = "gateway"
@@ -29,6 +30,8 @@ class SideResult:
     round_rates: list[float]
     failures: dict[str, int]
     cpu: CpuUsage
+    server: ServerTimes | None = None
+    """The services' own time over these rounds (``None``: not measured, as with the stub)."""
 
     @property
     def per_second(self) -> float:
@@ -45,7 +48,13 @@ class SideResult:
             "latency": self.latency.as_dict(),
             "failures": self.failures,
             "cpu_cores": {name: round(share, 2) for name, share in self.cpu.shares().items()},
+            "feed_ms": _rounded(self.server.feed_ms if self.server else None),
+            "gateway_upstream_ms": _rounded(self.server.upstream_ms if self.server else None),
         }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 @dataclass(frozen=True)
@@ -131,22 +140,31 @@ async def compare(
     meter: CpuMeter,
     label: str,
     report: Report,
+    timer: ServerTimer | None = None,
 ) -> Comparison:
-    """Warm both sides up, then measure ``rounds`` rounds of each, interleaved."""
+    """Warm both sides up, then measure ``rounds`` rounds of each, interleaved (with the
+    services' own time per side when ``timer`` reads it)."""
     for target in (direct, gateway):
         await run_round(
             target=target, operation=operation, concurrency=concurrency, seconds=warm_up_seconds
         )
     results: dict[str, list[RoundResult]] = {direct.side: [], gateway.side: []}
     usages: dict[str, list[CpuUsage]] = {direct.side: [], gateway.side: []}
+    server: dict[str, ServerTimes] = {direct.side: ServerTimes(), gateway.side: ServerTimes()}
     for number, target in enumerate(round_order(rounds, direct, gateway)):
+        before = await timer.snapshot() if timer else None
         with meter.phase(f"{label} {target.side} {number}") as usage:
             result = await run_round(
                 target=target, operation=operation, concurrency=concurrency, seconds=round_seconds
             )
+        if timer and before:
+            server[target.side] += await timer.snapshot() - before
         results[target.side].append(result)
         usages[target.side].append(usage)
-    sides = {side: _side(side, results[side], usages[side]) for side in results}
+    sides = {
+        side: _side(side, results[side], usages[side], server[side] if timer else None)
+        for side in results
+    }
     comparison = Comparison(
         operation=operation.name,
         concurrency=concurrency,
@@ -164,7 +182,12 @@ async def compare(
     return comparison
 
 
-def _side(side: str, rounds: Sequence[RoundResult], usages: Sequence[CpuUsage]) -> SideResult:
+def _side(
+    side: str,
+    rounds: Sequence[RoundResult],
+    usages: Sequence[CpuUsage],
+    server: ServerTimes | None,
+) -> SideResult:
     durations = [value for result in rounds for value in result.durations]
     failures: Counter[str] = Counter()
     for result in rounds:
@@ -177,6 +200,7 @@ def _side(side: str, rounds: Sequence[RoundResult], usages: Sequence[CpuUsage]) 
         round_rates=[result.per_second for result in rounds],
         failures=dict(failures),
         cpu=_summed(usages),
+        server=server,
     )
 
 

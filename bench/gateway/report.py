@@ -142,10 +142,25 @@ def render(results: GatewayBenchResults) -> str:
                 _side_row("", comparison.gateway),
                 f"{'':<22} gateway ÷ direct {comparison.throughput_ratio:.2f}   "
                 f"p50 {comparison.p50_added_ms:+.1f} ms   p99 {comparison.p99_added_ms:+.1f} ms",
+                *_server_line(comparison),
             ]
         lines.append("")
     lines += [*_cpu_lines(results), "", *_stub_lines(results), "", *_goal_lines(results)]
     return "\n".join(lines)
+
+
+def _server_line(comparison: Comparison) -> list[str]:
+    """Mean times the services measured themselves, when they were read."""
+    direct, through = comparison.direct.server, comparison.gateway.server
+    if direct is None or through is None:
+        return []
+    if direct.feed_ms is None or through.feed_ms is None or through.upstream_ms is None:
+        return []
+    return [
+        f"{'':<22} means: the feed serving a request {direct.feed_ms:.1f} ms direct, "
+        f"{through.feed_ms:.1f} ms forwarded; the gateway waiting for it "
+        f"{through.upstream_ms:.1f} ms"
+    ]
 
 
 def _stub_lines(results: GatewayBenchResults) -> list[str]:

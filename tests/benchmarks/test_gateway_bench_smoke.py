@@ -23,7 +23,17 @@ SMALLEST = [
     "--warm-up-seconds", "0.2",
     "--no-pin",
 ]  # fmt: skip
-SIDE_FIGURES = {"requests", "seconds", "per_s", "round_per_s", "latency", "failures", "cpu_cores"}
+SIDE_FIGURES = {
+    "requests",
+    "seconds",
+    "per_s",
+    "round_per_s",
+    "latency",
+    "failures",
+    "cpu_cores",
+    "feed_ms",
+    "gateway_upstream_ms",
+}
 PERCENTILES = {"count", "p50_ms", "p95_ms", "p99_ms", "max_ms"}
 
 
@@ -55,6 +65,9 @@ def test_the_smallest_gateway_bench_runs_end_to_end(run_bench: RunBench) -> None
                 assert set(measured["latency"]) == PERCENTILES
                 assert measured["latency"]["p99_ms"] is not None
                 assert {"bench", "gateway", "feed"} <= set(measured["cpu_cores"])
+                assert measured["feed_ms"] > 0  # the feed's own sums moved with the round
+            assert comparison["direct"]["gateway_upstream_ms"] is None
+            assert comparison["gateway"]["gateway_upstream_ms"] > 0
     assert set(figures["stub_operations"]) == {"timeline", "post"}
     for operation in figures["stub_operations"].values():
         assert set(operation) == {"loaded", "unloaded"}
@@ -62,8 +75,10 @@ def test_the_smallest_gateway_bench_runs_end_to_end(run_bench: RunBench) -> None
             for side in ("direct", "gateway"):
                 assert comparison[side]["requests"] > 0
                 assert comparison[side]["failures"] == {}
+                assert comparison[side]["feed_ms"] is None  # the stub keeps no such sums
             assert isinstance(comparison["gateway_cpu_ms_per_request"], float)
     assert run.has_line_starting("The gateway's own cost")
+    assert any("means: the feed serving a request" in line for line in run.lines)
     assert figures["failures"] == 0
     assert set(figures["goals"]) == {
         "throughput_ratio_min",
