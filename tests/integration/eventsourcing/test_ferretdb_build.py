@@ -1,6 +1,8 @@
 """What our FerretDB build fixes, on whichever backend the stack runs (AGORA_FERRETDB_BACKEND)."""
 
 import asyncio
+import operator
+from collections.abc import Callable
 from typing import Any, cast
 
 import pytest
@@ -9,6 +11,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.localinfra.install import ID_IN_PUSHDOWN_LIMIT
+from agora.localinfra.profiles import SQLITE, load_profile
 
 pytestmark = pytest.mark.integration
 
@@ -89,3 +92,115 @@ async def test_an_id_list_of_strings_is_read_through_the_id_index(
     assert await pushed_down({"_id": {"$in": ["p1", ObjectId()]}, "other": 1}) is True
     assert await pushed_down({"_id": {"$in": ["p1", 2]}}) is False
     assert await pushed_down({"_id": {"$in": ["p1"] * (ID_IN_PUSHDOWN_LIMIT + 1)}}) is False
+
+
+# `_id`s among which a range read must keep MongoDB's answer: plain ones (ASCII '#' to '~')
+# and ones whose JSON text is not plain (escapes, spaces, '!') or sorts beside the bounds.
+PLAIN_IDS = [f"t:a|{n:04d}" for n in range(60)] + [f"t:b|{n:04d}" for n in range(5)]
+AWKWARD_IDS = [
+    "t:a|0010 x",  # a space: JSON text sorts below the closing quote
+    "t:a|0011!",
+    't:a|0020"q',  # escaped quote
+    "t:a|0030\\",
+    "t:a|0040<",  # escaped by FerretDB's JSON
+    "t:a|0050\n",
+    "t:a|\u00e9t\u00e9",
+    "t:a|",
+    "t:a",
+    "t:a|~",
+]
+
+
+async def test_an_id_range_sorted_by_id_answers_as_mongodb_does(
+    database: AsyncDatabase[dict[str, Any]],
+) -> None:
+    """Our build reads `{_id: {$gt: a, $lt: b}}` sorted by `_id` from the index on SQLite,
+    with the limit; the answer must stay exact for any `_id` the collection holds."""
+    entries = database["entries"]
+    await entries.insert_many([{"_id": id_} for id_ in PLAIN_IDS + AWKWARD_IDS])
+    # Not strings, though FerretDB keeps them as JSON strings: never in a string range.
+    await entries.insert_many(
+        [{"_id": ObjectId()} for _ in range(5)] + [{"_id": b"t:a|0005"}, {"_id": 12}]
+    )
+    strings = PLAIN_IDS + AWKWARD_IDS
+
+    async def read(low: dict[str, str], high: dict[str, str], order: int, limit: int) -> list[Any]:
+        query = {"_id": {**low, **high}}
+        return [doc["_id"] async for doc in entries.find(query).sort("_id", order).limit(limit)]
+
+    for low, high in [
+        ({"$gt": "t:a|"}, {"$lt": "t:a|~"}),
+        ({"$gte": "t:a|"}, {"$lte": "t:a|~"}),
+        ({"$gt": "t:a|0010"}, {"$lt": "t:a|0021"}),
+        ({"$gte": "t"}, {"$lt": "u"}),
+        # Bounds that are not plain: filtered as upstream does, still right.
+        ({"$gt": "t:a| "}, {"$lt": "t:a|0011!"}),
+    ]:
+        matching = sorted(s for s in strings if _within(s, low) and _within(s, high))
+        for order in (1, -1):
+            expected = matching if order == 1 else matching[::-1]
+            for limit in (0, 1, 7, 30, 1000):
+                assert await read(low, high, order, limit) == (
+                    expected[:limit] if limit else expected
+                ), (low, high, order, limit)
+
+
+_COMPARISONS: dict[str, Callable[[str, str], bool]] = {
+    "$gt": operator.gt,
+    "$gte": operator.ge,
+    "$lt": operator.lt,
+    "$lte": operator.le,
+}
+
+
+def _within(value: str, bound: dict[str, str]) -> bool:
+    """Python compares strings by code point, which is MongoDB's (UTF-8 byte) order."""
+    ((name, limit),) = bound.items()
+    return _COMPARISONS[name](value, limit)
+
+
+async def test_writes_by_id_range_change_exactly_the_documents_in_it(
+    database: AsyncDatabase[dict[str, Any]],
+) -> None:
+    """Updates and deletes by an `_id` range read the same rows as a find."""
+    entries = database["entries"]
+    await entries.insert_many([{"_id": id_, "seen": False} for id_ in PLAIN_IDS + AWKWARD_IDS])
+
+    updated = await entries.update_many(
+        {"_id": {"$gte": "t:a|0010", "$lt": "t:a|0020"}}, {"$set": {"seen": True}}
+    )
+    deleted = await entries.delete_many({"_id": {"$gt": "t:a|", "$lte": "t:a|0004"}})
+
+    assert updated.modified_count == 12  # 0010 to 0019, "t:a|0010 x" and "t:a|0011!"
+    assert deleted.deleted_count == 5  # 0000 to 0004
+    assert await entries.count_documents({"seen": True}) == 12
+    assert await entries.count_documents({}) == len(PLAIN_IDS + AWKWARD_IDS) - 5
+
+
+async def test_an_id_range_of_plain_strings_is_read_in_order_through_the_index(
+    database: AsyncDatabase[dict[str, Any]],
+) -> None:
+    """On SQLite the range, its `_id` order and the limit all reach the storage."""
+    entries = database["entries"]
+    await entries.insert_many([{"_id": id_} for id_ in PLAIN_IDS])
+
+    async def pushdown(query: dict[str, Any], sort: dict[str, int]) -> dict[str, Any]:
+        command = {"find": "entries", "filter": query, "sort": sort, "limit": 30}
+        plan = await database.command("explain", command)
+        return {key: plan.get(key) for key in ("filterPushdown", "sortPushdown", "limitPushdown")}
+
+    plain = {"_id": {"$gt": "t:a|", "$lt": "t:a|~"}}
+    found = await pushdown(plain, {"_id": -1})
+    if found["filterPushdown"] is None:
+        pytest.skip("not FerretDB: MongoDB reads `_id` ranges by its index")
+    if load_profile("test").ferretdb_backend != SQLITE:
+        assert found == {"filterPushdown": False, "sortPushdown": False, "limitPushdown": False}
+        return
+    expected = {"filterPushdown": True, "sortPushdown": True, "limitPushdown": True}
+    assert found == expected
+    assert await pushdown(plain, {"_id": 1}) == expected
+    # Another sort key, another filter key or bounds that are not plain: not pushed down.
+    assert (await pushdown(plain, {"other": 1}))["limitPushdown"] is False
+    assert (await pushdown({**plain, "other": 1}, {"_id": -1}))["limitPushdown"] is False
+    not_plain = {"_id": {"$gt": "t:a| ", "$lt": "t:a|~"}}
+    assert (await pushdown(not_plain, {"_id": -1}))["limitPushdown"] is False

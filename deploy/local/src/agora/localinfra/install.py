@@ -310,7 +310,352 @@ FERRETDB_PATCHES += (
         ),
     ),
 )
-FERRETDB_PATCH_LEVEL = "agora-4"
+_GO_ID_RANGE_HELPERS = """
+// IDRange (added by Agora's build) is a filter that is only a range of plain strings on _id:
+// {_id: {$gt or $gte: low, $lt or $lte: high}}. The SQLite backend reads it by the _id index.
+type IDRange struct {
+	Low, High                   string
+	LowInclusive, HighInclusive bool
+}
+
+// GetIDRange (added by Agora's build) returns the filter's IDRange, if it is one.
+func GetIDRange(filter *types.Document) (IDRange, bool) {
+	var r IDRange
+	if filter.Len() != 1 {
+		return r, false
+	}
+	v, err := filter.Get("_id")
+	if err != nil {
+		return r, false
+	}
+	doc, ok := v.(*types.Document)
+	if !ok || doc.Len() != 2 {
+		return r, false
+	}
+	var low, high bool
+	for _, k := range doc.Keys() {
+		s, ok := must.NotFail(doc.Get(k)).(string)
+		if !ok || !PlainIDString(s) {
+			return r, false
+		}
+		switch {
+		case !low && (k == "$gt" || k == "$gte"):
+			low, r.Low, r.LowInclusive = true, s, k == "$gte"
+		case !high && (k == "$lt" || k == "$lte"):
+			high, r.High, r.HighInclusive = true, s, k == "$lte"
+		default:
+			return r, false
+		}
+	}
+	return r, low && high
+}
+
+// PlainIDString (added by Agora's build) reports whether s has only the ASCII characters from
+// '#' to '~' that JSON never escapes (so neither a backslash nor '<', '>' or '&'). The JSON text
+// of plain strings, quotes included, sorts exactly as the strings do; the closing quote sorts
+// below every plain character, so a string sorts before its extensions in both.
+func PlainIDString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '#' || c > '~' || c == '\\\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+// IDRangeSort (added by Agora's build) reports whether the filter is an IDRange and the sort
+// is by _id alone (or absent): the SQLite backend then applies the sort and the limit too.
+func IDRangeSort(filter, sort *types.Document) bool {
+	if _, ok := GetIDRange(filter); !ok {
+		return false
+	}
+	if sort.Len() == 0 {
+		return true
+	}
+	_, err := sort.Get("_id")
+	return sort.Len() == 1 && err == nil
+}
+
+"""
+
+_GO_ID_RANGE_HANDLER = """
+	// Agora's build: a range of plain strings on _id alone, sorted by _id or not sorted, is
+	// read by the SQLite backend from the _id index in order, so it takes the sort and the
+	// limit too (the handler still filters, sorts and limits what it returns).
+	if !h.DisablePushdown && params.Skip == 0 && backends.IDRangeSort(params.Filter, params.Sort) {
+		qp.Filter = params.Filter
+		qp.Sort = params.Sort
+		qp.Limit = params.Limit
+	}
+"""
+
+_GO_LIMIT_PUSHDOWN = (
+    "\tif !h.DisablePushdown && params.Filter.Len() == 0 && params.Sort.Len() == 0 && "
+    "params.Skip == 0 {\n"
+    "\t\tqp.Limit = params.Limit\n"
+    "\t}\n"
+)
+
+_GO_SQLITE_ID_RANGE_QUERY = """
+// idRangeQuery (added by Agora's build) is the SQL reading an IDRange filter by the
+// _id index: the rows whose _id is a string with plain JSON text in the range, in the sort's
+// order and within the limit, then every row with a string _id under the range's common
+// prefix whose JSON text is not plain (an escape, a space or '!': such text may sort unlike
+// its string), which the handler filters and sorts with the rest. Plain JSON text sorts as its
+// string does, so the ordered part holds the first plain matches and nothing else.
+// The other part reads a partial index of just those rows: nothing to read when none exist.
+func idRangeQuery(
+	selectClause, table string, filter, sort *types.Document, limit int64,
+) (string, []any, bool) {
+	r, ok := backends.GetIDRange(filter)
+	if !ok || !backends.IDRangeSort(filter, sort) {
+		return "", nil, false
+	}
+	low, high := ">", "<"
+	if r.LowInclusive {
+		low = ">="
+	}
+	if r.HighInclusive {
+		high = "<="
+	}
+	common := 0
+	for common < len(r.Low) && common < len(r.High) && r.Low[common] == r.High[common] {
+		common++
+	}
+	prefix := `"` + r.Low[:common]
+	next := prefix[:len(prefix)-1] + string(prefix[len(prefix)-1]+1)
+	var order string
+	if sort.Len() == 1 {
+		order = " ORDER BY " + metadata.IDColumn
+		if must.NotFail(sort.Get("_id")).(int64) == -1 {
+			order += " DESC"
+		}
+	}
+	id := metadata.IDColumn
+	// The schema's type: ObjectIDs and binData are JSON strings too, and never match.
+	isString := metadata.DefaultColumn + `->>'$."$s".p._id.t' = 'string'`
+	plain := fmt.Sprintf(`%s WHERE %s %s ? AND %s %s ? AND %s NOT GLOB '*[\\ !]*' AND %s%s`,
+		selectClause, id, low, id, high, id, isString, order)
+	args := []any{
+		string(must.NotFail(sjson.MarshalSingleValue(r.Low))),
+		string(must.NotFail(sjson.MarshalSingleValue(r.High))),
+	}
+	if limit != 0 {
+		plain += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	// The partial index holds only the rows with such JSON text (normally none).
+	other := fmt.Sprintf(`%s INDEXED BY %q WHERE %s >= ? AND %s < ? AND %s GLOB '*[\\ !]*' AND %s`,
+		selectClause, metadata.NonPlainIDIndex(table), id, id, id, isString)
+	args = append(args, prefix, next)
+	return `SELECT * FROM (` + plain + `) UNION ALL SELECT * FROM (` + other + `)`, args, true
+}
+
+"""
+
+_GO_WITHOUT_ID_ORDER = """
+	// Agora's build: the _id order the handler passes for an IDRange is the SQLite backend's
+	// to apply; here the handler sorts and limits the filtered documents itself.
+	if params.Sort.Len() == 1 && params.Sort.Keys()[0] == "_id" {
+		p := *params
+		p.Sort, p.Limit = nil, 0
+		params = &p
+	}
+"""
+
+FERRETDB_PATCHES += (
+    # `{_id: {$gt: a, $lt: b}}` sorted by `_id` with a limit (a timeline page: the newest
+    # entries of one key prefix) is read from the `_id` index in order on SQLite, LIMIT
+    # included; upstream read and decoded the whole collection, then sorted it in Go. Only
+    # ranges of plain strings (ASCII '#'..'~', nothing JSON escapes) qualify, because the index
+    # holds each _id's JSON text; `idRangeQuery` explains why the answer stays exact.
+    SourcePatch(
+        file="internal/backends/collection.go",
+        upstream="// check interfaces\n",
+        patched=_GO_ID_RANGE_HELPERS + "// check interfaces\n",
+    ),
+    SourcePatch(
+        file="internal/backends/collection.go",
+        upstream='\t\tsortValue := params.Sort.Map()["$natural"].(int64)\n',
+        patched=(
+            '\t\tsortValue, _ := params.Sort.Map()["$natural"].(int64)\n'
+            '\t\tif v, ok := params.Sort.Map()["_id"].(int64); ok { // Agora\'s build: IDRange\n'
+            "\t\t\tsortValue = v\n"
+            "\t\t}\n"
+        ),
+        count=2,
+    ),
+    SourcePatch(
+        file="internal/handler/msg_find.go",
+        upstream=_GO_LIMIT_PUSHDOWN,
+        patched=_GO_LIMIT_PUSHDOWN + _GO_ID_RANGE_HANDLER,
+    ),
+    SourcePatch(
+        file="internal/handler/msg_explain.go",
+        upstream=_GO_LIMIT_PUSHDOWN,
+        patched=_GO_LIMIT_PUSHDOWN + _GO_ID_RANGE_HANDLER,
+    ),
+    SourcePatch(
+        file="internal/backends/sqlite/collection.go",
+        upstream="// check interfaces\n",
+        patched=_GO_SQLITE_ID_RANGE_QUERY + "// check interfaces\n",
+    ),
+    SourcePatch(
+        file="internal/backends/sqlite/collection.go",
+        upstream=(
+            "\tq := prepareSelectClause(meta.TableName, params.Comment, meta.Capped(), "
+            "params.OnlyRecordIDs)\n"
+        ),
+        patched=(
+            "\tq := prepareSelectClause(meta.TableName, params.Comment, meta.Capped(), "
+            "params.OnlyRecordIDs)\n"
+            "\n"
+            "\t// Agora's build: an _id range of plain strings reads the _id index.\n"
+            "\trq, rargs, idRange := idRangeQuery(\n"
+            "\t\tq, meta.TableName, params.Filter, params.Sort, params.Limit,\n"
+            "\t)\n"
+            "\tif idRange {\n"
+            "\t\trows, err := db.QueryContext(ctx, rq, rargs...)\n"
+            "\t\tif err != nil {\n"
+            "\t\t\treturn nil, lazyerrors.Error(err)\n"
+            "\t\t}\n"
+            "\n"
+            "\t\treturn &backends.QueryResult{\n"
+            "\t\t\tIter: newQueryIterator(ctx, rows, params.OnlyRecordIDs),\n"
+            "\t\t}, nil\n"
+            "\t}\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/backends/sqlite/collection.go",
+        upstream="\tq := `EXPLAIN QUERY PLAN ` + selectClause + whereClause + orderByClause\n",
+        patched=(
+            "\tq := `EXPLAIN QUERY PLAN ` + selectClause + whereClause + orderByClause\n"
+            "\n"
+            "\t// Agora's build: an _id range of plain strings reads the _id index.\n"
+            "\trq, rargs, idRange := idRangeQuery(\n"
+            "\t\tselectClause, meta.TableName, params.Filter, params.Sort, params.Limit,\n"
+            "\t)\n"
+            "\tif idRange {\n"
+            "\t\tq, args = `EXPLAIN QUERY PLAN `+rq, rargs\n"
+            "\t\tfilterPushdown, sortPushdown = true, params.Sort.Len() == 1\n"
+            "\t}\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/backends/sqlite/collection.go",
+        upstream=(
+            "\tif params.Limit != 0 {\n"
+            "\t\tq += ` LIMIT ?`\n"
+            "\t\targs = append(args, params.Limit)\n"
+            "\t\tlimitPushdown = true\n"
+            "\t}\n"
+        ),
+        patched=(
+            "\tif params.Limit != 0 && !idRange {\n"
+            "\t\tq += ` LIMIT ?`\n"
+            "\t\targs = append(args, params.Limit)\n"
+            "\t\tlimitPushdown = true\n"
+            "\t}\n"
+            "\tlimitPushdown = limitPushdown || (idRange && params.Limit != 0)\n"
+        ),
+    ),
+    # The partial index of `_id`s whose JSON text is not plain, which `idRangeQuery` reads:
+    # made with every new collection, and for the collections of older builds when FerretDB
+    # opens their database.
+    SourcePatch(
+        file="internal/backends/sqlite/metadata/registry.go",
+        upstream="\tr.colls[dbName] = colls\n",
+        patched=(
+            "\tfor _, c := range colls {\n"
+            "\t\tif _, err = db.ExecContext(ctx, nonPlainIDIndexSQL(c.TableName)); err != nil {\n"
+            "\t\t\treturn lazyerrors.Error(err)\n"
+            "\t\t}\n"
+            "\t}\n"
+            "\n"
+            "\tr.colls[dbName] = colls\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/backends/sqlite/metadata/registry.go",
+        upstream=(
+            "\t\t_, _ = r.collectionDrop(ctx, dbName, collectionName)\n"
+            "\t\treturn false, lazyerrors.Error(err)\n"
+            "\t}\n"
+            "\n"
+            "\treturn true, nil\n"
+        ),
+        patched=(
+            "\t\t_, _ = r.collectionDrop(ctx, dbName, collectionName)\n"
+            "\t\treturn false, lazyerrors.Error(err)\n"
+            "\t}\n"
+            "\n"
+            "\tif _, err = db.ExecContext(ctx, nonPlainIDIndexSQL(tableName)); err != nil {\n"
+            "\t\t_, _ = r.collectionDrop(ctx, dbName, collectionName)\n"
+            "\t\treturn false, lazyerrors.Error(err)\n"
+            "\t}\n"
+            "\n"
+            "\treturn true, nil\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/backends/sqlite/metadata/registry.go",
+        upstream="// check interfaces\n",
+        patched=(
+            "// NonPlainIDIndex (added by Agora's build) names the partial index of the rows\n"
+            "// whose _id JSON text is not plain (an escape, a space or '!'), for _id ranges.\n"
+            "func NonPlainIDIndex(table string) string {\n"
+            '\treturn table + "_agora_nonplain_id"\n'
+            "}\n"
+            "\n"
+            "func nonPlainIDIndexSQL(table string) string {\n"
+            "\treturn fmt.Sprintf(\n"
+            "\t\t`CREATE INDEX IF NOT EXISTS %q ON %q (%s) WHERE %s GLOB '*[\\ !]*'`,\n"
+            "\t\tNonPlainIDIndex(table), table, IDColumn, IDColumn,\n"
+            "\t)\n"
+            "}\n"
+            "\n"
+            "// check interfaces\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/backends/sqlite/query.go",
+        upstream='\tv := must.NotFail(sort.Get("$natural"))\n',
+        patched=(
+            "\tif v, err := sort.Get(\"_id\"); err == nil { // Agora's build: an IDRange's order\n"
+            "\t\tif v.(int64) == -1 {\n"
+            '\t\t\treturn " ORDER BY " + metadata.IDColumn + " DESC"\n'
+            "\t\t}\n"
+            '\t\treturn " ORDER BY " + metadata.IDColumn\n'
+            "\t}\n"
+            '\tv := must.NotFail(sort.Get("$natural"))\n'
+        ),
+    ),
+    SourcePatch(
+        file="internal/backends/postgresql/collection.go",
+        upstream=(
+            "func (c *collection) Query(ctx context.Context, params *backends.QueryParams) "
+            "(*backends.QueryResult, error) {\n"
+        ),
+        patched=(
+            "func (c *collection) Query(ctx context.Context, params *backends.QueryParams) "
+            "(*backends.QueryResult, error) {" + _GO_WITHOUT_ID_ORDER + "\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/backends/postgresql/collection.go",
+        upstream=(
+            "func (c *collection) Explain(ctx context.Context, params *backends.ExplainParams) "
+            "(*backends.ExplainResult, error) {\n"
+        ),
+        patched=(
+            "func (c *collection) Explain(ctx context.Context, params *backends.ExplainParams) "
+            "(*backends.ExplainResult, error) {" + _GO_WITHOUT_ID_ORDER + "\n"
+        ),
+    ),
+)
+FERRETDB_PATCH_LEVEL = "agora-5"
 """Names the patch set; part of the install stamp, so a changed patch set rebuilds the binary."""
 
 
