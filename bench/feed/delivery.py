@@ -7,16 +7,16 @@ growing latency rather than as a politely slower load (no coordinated omission).
 
 Visibility is read from the read model by ``_id``, as the service's own home read does:
 
-* *visible*: the post is in the timeline document the reader's home page reads first: their
-  home timeline's head (``home:<reader>``), or, when the post's community is larger than the
-  fan-out threshold, the community's head (merged into members' homes when read);
+* *visible*: the post's entry is in the timeline the reader's home page reads first: their
+  home timeline (``home:<reader>``), or, when the post's community is larger than the
+  fan-out threshold, the community's (merged into members' homes when read);
 * *fan-out done*: the post's delivery record (``~post:<id>`` in ``timelines``) exists; the
   projection writes it after the post reached every home it goes to (followers, members,
   mentions) and every other timeline.
 
 Each pending post is checked every ``poll_interval``, or every 5 % of its age when that is
-longer, with at most ``CONCURRENT_CHECKS`` checks (``find_one`` by ``_id``) in flight: the
-figures are late by up to that interval (a few per cent once posts take seconds).
+longer, with at most ``CONCURRENT_CHECKS`` checks (``find_one`` by ``_id``) in
+flight: the figures are late by up to that interval (a few per cent once posts take seconds).
 """
 
 import asyncio
@@ -25,12 +25,13 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
 from pymongo.asynchronous.collection import AsyncCollection
 
-from agora.feed.readside.pages import archive_id
+from agora.feed.readside.pages import entry_id
 from agora.feed.readside.timelines import community_key, delivery_id, home_key
 from bench.feed.events import PostMaker, PostSpec
 from bench.feed.organisation import Community, Organisation
@@ -54,7 +55,7 @@ class PlannedPost:
     spec: PostSpec
     reader: str
     visible_key: str
-    """The timeline document whose head shows the post to ``reader``."""
+    """The timeline whose newest entries show the post to ``reader``."""
     community_size: int
     """Members of the post's community (0 for a profile post)."""
 
@@ -157,6 +158,7 @@ async def measure_delivery(
     client: httpx.AsyncClient,
     tokens: Tokens,
     timelines: AsyncCollection[Document],
+    posts: AsyncCollection[Document],
     plan: list[PlannedPost],
     rate: float,
     threshold: int,
@@ -167,6 +169,7 @@ async def measure_delivery(
     tokens.prepare([planned.spec.author_id for planned in plan])
     polls = 0
     checking = asyncio.Semaphore(CONCURRENT_CHECKS)
+    visibility = _Visibility(timelines, posts)
 
     async def poll_until(found: Callable[[], Any], scheduled: float, give_up_at: float) -> float:
         nonlocal polls
@@ -200,7 +203,7 @@ async def measure_delivery(
         sample.posted = time.perf_counter()
         post_id = str(response.json()["post_id"])
         sample.visible = await poll_until(
-            lambda: _in_timeline(timelines, planned.visible_key, post_id),
+            lambda: visibility.shown(planned.visible_key, post_id),
             sample.scheduled,
             give_up_at,
         )
@@ -229,19 +232,26 @@ async def measure_delivery(
     return _result(label, plan, samples, rate=rate, threshold=threshold, polls=polls)
 
 
-async def _in_timeline(timelines: AsyncCollection[Document], key: str, post_id: str) -> bool:
-    """Whether the post is in the timeline's head, or (the head having just moved on) in the
-    bucket archived last."""
-    head = await timelines.find_one({"_id": key}, {"post_ids": 1, "bucket": 1})
-    if head is None:
-        return False
-    if post_id in head.get("post_ids", []):
-        return True
-    bucket = int(head.get("bucket", 0))
-    if bucket == 0:
-        return False
-    archived = await timelines.find_one({"_id": archive_id(key, bucket - 1)}, {"post_ids": 1})
-    return archived is not None and post_id in archived.get("post_ids", [])
+class _Visibility:
+    """Whether a post's entry is in a timeline: one ``find_one`` by the entry's ``_id``, once
+    the post's document (written before its fan-out) gave its publication time."""
+
+    def __init__(
+        self, timelines: AsyncCollection[Document], posts: AsyncCollection[Document]
+    ) -> None:
+        self._timelines = timelines
+        self._posts = posts
+        self._published: dict[str, datetime] = {}
+
+    async def shown(self, key: str, post_id: str) -> bool:
+        """Whether ``post_id`` is in the timeline ``key``."""
+        if post_id not in self._published:
+            post = await self._posts.find_one({"_id": post_id}, {"published_at": 1})
+            if post is None or "published_at" not in post:
+                return False
+            self._published[post_id] = post["published_at"]
+        entry = {"post_id": post_id, "at": self._published[post_id]}
+        return await self._timelines.find_one({"_id": entry_id(key, entry)}, {"_id": 1}) is not None
 
 
 def _result(

@@ -282,6 +282,7 @@ async def delivery_phase(
         client=context.client,
         tokens=context.tokens,
         timelines=await context.collection("timelines"),
+        posts=await context.collection("posts"),
         plan=plan,
         rate=rate,
         threshold=context.threshold,
@@ -356,7 +357,8 @@ async def read_phases(
         )
     after = await scrape(context.client, route=HOME_ROUTE)
     report(
-        f"reads: the same pages raw (timeline heads + posts by _id) for {config.read_seconds:g} s"
+        "reads: the same pages raw (timeline entries by _id range + posts by _id) "
+        f"for {config.read_seconds:g} s"
     )
     with meter.phase("reads: raw, precomputed keys"):
         raw = await run_readers(

@@ -207,8 +207,8 @@ def _delivery_lines(results: FeedBenchResults) -> list[str]:
     ):
         lines += _delivery_block(result)
     lines += [
-        "  visible: in the sampled follower's or member's home head document (for a community",
-        "  above the threshold: the community's head, which home reads merge); fan-out done:",
+        "  visible: the post's entry is in the sampled follower's or member's home timeline (for a",
+        "  community above the threshold: the community's, which home reads merge); fan-out done:",
         "  the post's delivery record, written after every home and timeline got it. Checked",
         f"  by _id every {results.config.poll_interval * 1000:g} ms per pending post (5 % of its "
         "age once longer), so",
@@ -271,7 +271,7 @@ def _read_lines(main: MainResults) -> list[str]:
             f"{ms(server.p50):>9} {ms(server.p95):>9} {ms(server.p99):>9}  (interpolated)"
         )
     lines += [
-        _read_row("raw: timeline heads + 30 posts by _id (pymongo)", raw),
+        _read_row("raw: timeline entries by _id range + 30 posts by _id", raw),
         _read_row("raw: naive query (posts $in places/authors, sort)", naive),
         f"  ours ÷ raw precomputed: reads/s {_ratio(reads.per_second, raw.per_second)}, "
         f"p50 {_ratio(reads.latency.p50, raw.latency.p50)}, "

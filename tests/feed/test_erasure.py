@@ -20,7 +20,7 @@ from tests.feed.test_redelivery import replay_every_topic, snapshot
 pytestmark = pytest.mark.integration
 
 Document = dict[str, Any]
-POSTS_FOR_AN_ARCHIVED_BUCKET = 101
+POSTS_BY_A_COLLEAGUE = 5
 
 
 async def _collection(api: FeedApi, name: str) -> AsyncCollection[Document]:
@@ -50,7 +50,7 @@ async def test_an_erased_person_leaves_follows_memberships_home_and_notification
     private = await org.community(colleague, visibility="closed")
     await api.settled()
     own_post = await publish(api, leaving, PROFILE, text="Mon dernier billet")
-    for n in range(POSTS_FOR_AN_ARCHIVED_BUCKET):
+    for n in range(POSTS_BY_A_COLLEAGUE):
         await publish(api, colleague, PROFILE, text=f"Billet {n}")
     mention = await publish(api, colleague, place(team), text="@leaving", mentions=[leaving])
     await publish(api, colleague, place(private), text="Pas encore", mentions=[leaving])
@@ -59,7 +59,8 @@ async def test_an_erased_person_leaves_follows_memberships_home_and_notification
     assert (await ids(api, "/me/timeline", leaving))[0] == mention
     assert len(await inbox(api, leaving)) == 2  # the mention and the reaction
     timelines = await _collection(api, "timelines")
-    assert await timelines.find_one({"_id": f"home:{leaving}#0"}) is not None
+    home_entries = await _ids_starting_with(timelines, f"home:{leaving}|")
+    assert len(home_entries) == 2 + POSTS_BY_A_COLLEAGUE  # their own, followed, mentioned
     notifications = await _collection(api, "notifications")
     assert await _ids_starting_with(notifications, f"#held|{private}|{leaving}")
 
@@ -76,7 +77,7 @@ async def test_an_erased_person_leaves_follows_memberships_home_and_notification
     assert community is not None
     assert leaving not in community["members"]
     assert leaving not in community["managers"]
-    assert await _ids_starting_with(timelines, f"home:{leaving}") == [f"home:{leaving}"]
+    assert await _ids_starting_with(timelines, f"home:{leaving}") == [f"home:{leaving}|~closed"]
     assert await ids(api, "/me/timeline", leaving) == []
     assert await _ids_starting_with(notifications, f"{leaving}|") == []
     assert await _ids_starting_with(notifications, f"#held|{private}|{leaving}") == []
@@ -95,7 +96,7 @@ async def test_an_erased_person_leaves_follows_memberships_home_and_notification
 
     assert later in await ids(api, "/me/timeline", colleague)
     assert await ids(api, "/me/timeline", leaving) == []
-    assert await _ids_starting_with(timelines, f"home:{leaving}") == [f"home:{leaving}"]
+    assert await _ids_starting_with(timelines, f"home:{leaving}") == [f"home:{leaving}|~closed"]
     assert await _ids_starting_with(notifications, f"{leaving}|") == []
     assert await _ids_starting_with(inboxes, leaving) == [leaving]
 

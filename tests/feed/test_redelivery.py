@@ -1,8 +1,8 @@
 """Redelivered events change nothing: every topic applied a second time, and crashes mid-way.
 
 The projection applies each event at most once per document (posts: the version applied per
-stream; timelines: a delivery record per post, written last, and appends that never add a
-post twice to the bucket it belongs in), so replaying whole topics leaves every document of
+stream; timelines: a delivery record per post, written last, and entries keyed by timeline, time and
+post, so appending one again finds it there), so replaying whole topics leaves every document of
 the read model exactly as it was.
 """
 
@@ -17,13 +17,7 @@ from aiokafka.structs import TopicPartition
 
 from agora.eventsourcing import EventEnvelope, ProjectionCatalog, ReadModel
 from agora.feed.projection import FeedProjection
-from agora.feed.readside.pages import (
-    BUCKET_SIZE,
-    append,
-    archive_id,
-    decode_entry,
-    stored_entries,
-)
+from agora.feed.readside.pages import append, append_all, close, entry_id, newest_entries
 from tests.feed.harness import FeedApi, Organisation
 from tests.feed.reading import PROFILE, command, every_id, place, publish
 
@@ -150,8 +144,8 @@ async def _every_kind_of_event(api: FeedApi, org: Organisation) -> None:
     await command(
         api, "POST", "/me/notifications/read", member, up_to=datetime.now(UTC).isoformat()
     )
-    for n in range(BUCKET_SIZE + 5):
-        await publish(api, reader, PROFILE, text=f"Bucket filler {n}")
+    for n in range(5):
+        await publish(api, reader, PROFILE, text=f"Timeline filler {n}")
     await org.leave(community, voter)
     await api.settled()
 
@@ -236,13 +230,9 @@ async def test_a_fan_out_interrupted_by_a_crash_is_completed_without_duplicates(
 
     # The fan-out ran, but the crash came before its delivery record was written.
     await timelines.delete_one({"_id": f"~post:{posts[-1]}"})
-    profile = await timelines.find_one({"_id": f"profile:{author}"})
-    assert profile is not None
-    kept = [e for e in profile["entries"] if decode_entry(e)["post_id"] != posts[-1]]
-    await timelines.update_one(
-        {"_id": f"profile:{author}"},
-        {"$set": {"entries": kept, "post_ids": posts[:-1], "count": len(kept)}},
-    )
+    profile = await newest_entries(timelines, f"profile:{author}", 10)
+    assert [entry["post_id"] for entry in profile] == list(reversed(posts))
+    await timelines.delete_one({"_id": entry_id(f"profile:{author}", profile[0])})
     for envelope in published:
         await projection.apply(envelope, read_model)
 
@@ -258,23 +248,15 @@ def _entry(n: int, *, minutes: int | None = None) -> Document:
 
 
 async def _stored_order(timelines: Any, key: str) -> list[str]:
-    """The post ids of a timeline in reading order (newest bucket first, newest first)."""
-    head = await timelines.find_one({"_id": key})
-    buckets = [stored_entries(head)]
-    for bucket in range(int(head["bucket"]) - 1, -1, -1):
-        buckets.append(stored_entries(await timelines.find_one({"_id": archive_id(key, bucket)})))
-    order: list[str] = []
-    for entries in buckets:
-        ordered = sorted(entries, key=lambda e: (e["at"], e["post_id"]), reverse=True)
-        order += [e["post_id"] for e in ordered]
-    return order
+    """The post ids of a timeline in reading order (newest first)."""
+    return [entry["post_id"] for entry in await newest_entries(timelines, key, 10_000)]
 
 
 async def test_appends_replayed_after_crashes_keep_one_entry_each_in_order(api: FeedApi) -> None:
     timelines = api.database[f"append_test_{uuid.uuid4().hex[:8]}"]
     key = "tag:replayed"
-    entries = [_entry(n) for n in range(2 * BUCKET_SIZE + 30)]
-    late = [entries.pop(n) for n in (BUCKET_SIZE + 10, BUCKET_SIZE - 3, 40)]
+    entries = [_entry(n) for n in range(230)]
+    late = [entries.pop(n) for n in (110, 97, 40)]
     for entry in entries:
         await append(timelines, key, entry)
     for entry in late:  # applied after newer posts (they came from a slower partition)
@@ -284,31 +266,27 @@ async def test_appends_replayed_after_crashes_keep_one_entry_each_in_order(api: 
     assert await _stored_order(timelines, key) == expected
     before = [document async for document in timelines.find({})]
 
-    for entry in [*entries, *late]:
-        await append(timelines, key, entry)
+    # A fan-out replayed after a crash part-way: some entries stored, the others not yet.
+    await timelines.delete_many({"_id": {"$in": [entry_id(key, e) for e in late]}})
+    await append_all(timelines, [(key, entry) for entry in [*entries, *late]])
     assert [document async for document in timelines.find({})] == before
+    assert await _stored_order(timelines, key) == expected
 
-    # A crash between archiving a full head and replacing it: the next append completes it.
-    head = await timelines.find_one({"_id": key})
-    fill = [_entry(10_000 + n) for n in range(BUCKET_SIZE - int(head["count"]))]
-    for entry in fill:
-        await append(timelines, key, entry)
-    head = await timelines.find_one({"_id": key})
-    await timelines.insert_one(
-        {
-            "_id": archive_id(key, int(head["bucket"])),
-            "floor": head["floor"],
-            "entries": head["entries"],
-            "post_ids": head["post_ids"],
-        }
-    )
-    newest = _entry(20_000)
-    await append(timelines, key, newest)
-    await append(timelines, key, newest)
-    for entry in fill:
-        await append(timelines, key, entry)
+    # Another timeline whose key starts like this one's stays apart.
+    await append(timelines, "tag:replayed2", _entry(5_000))
+    assert await _stored_order(timelines, key) == expected
+    await timelines.drop()
 
-    order = await _stored_order(timelines, key)
-    assert len(order) == len(set(order)) == len(expected) + len(fill) + 1
-    assert order[0] == newest["post_id"]
+
+async def test_a_closed_timeline_is_emptied_and_takes_no_more_entries(api: FeedApi) -> None:
+    timelines = api.database[f"append_test_{uuid.uuid4().hex[:8]}"]
+    await append_all(timelines, [("home:gone", _entry(n)) for n in range(5)])
+    await append(timelines, "home:stays", _entry(1))
+
+    await close(timelines, "home:gone")
+    await close(timelines, "home:gone")  # redelivered
+    await append_all(timelines, [("home:gone", _entry(9)), ("home:stays", _entry(9))])
+
+    assert await _stored_order(timelines, "home:gone") == []
+    assert await _stored_order(timelines, "home:stays") == ["p0009", "p0001"]
     await timelines.drop()

@@ -16,10 +16,9 @@ from agora.feed.readside.pages import (
     Cursor,
     InvalidCursorError,
     Position,
-    decode_entry,
-    encode_entry,
+    entry_document,
     entry_key,
-    stored_entries,
+    read_entry,
 )
 from agora.feed.readside.questions import question_topics, text_phrases
 
@@ -29,8 +28,8 @@ pytestmark = pytest.mark.unit
 def test_a_cursor_reads_back_as_it_was_written() -> None:
     cursor = Cursor(
         positions={
-            "home:ana": Position(3, (1_767_225_600_000, "p1")),
-            "community:c1": Position(0),
+            "home:ana": Position((1_767_225_600_000, "p1")),
+            "community:c1": Position(),
             "community:c2": None,
         },
         last=(1_767_225_600_000, "p1"),
@@ -42,14 +41,15 @@ def test_a_cursor_reads_back_as_it_was_written() -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        {"v": 2, "p": {}},
-        {"v": 1, "p": []},
-        {"v": 1, "p": {"home:a": [-1]}},
-        {"v": 1, "p": {"home:a": [1, 2]}},
-        {"v": 1, "p": {"home:a": [1, "x", "p"]}},
-        {"v": 1, "p": {"home:a": [True]}},
-        {"v": 1, "p": {}, "l": [1]},
-        {"v": 1, "p": {"": [1]}},
+        {"v": 1, "p": {}},
+        {"v": 2, "p": []},
+        {"v": 2, "p": {"home:a": [-1, "p"]}},
+        {"v": 2, "p": {"home:a": [1]}},
+        {"v": 2, "p": {"home:a": [1, "x", "p"]}},
+        {"v": 2, "p": {"home:a": [True, "p"]}},
+        {"v": 2, "p": {"home:a": [10**15, "p"]}},
+        {"v": 2, "p": {}, "l": [1]},
+        {"v": 2, "p": {"": []}},
     ],
 )
 def test_an_altered_cursor_is_refused(body: object) -> None:
@@ -84,26 +84,25 @@ def test_a_cursor_that_is_not_ours_is_refused(text: str) -> None:
     ],
 )
 def test_a_stored_entry_reads_back_as_it_was_appended(entry: dict[str, object]) -> None:
-    stored = encode_entry(entry)
+    stored = entry_document("home:ana", entry)
 
-    assert isinstance(stored, str)
-    assert decode_entry(stored) == entry
-    assert entry_key(decode_entry(stored)) == entry_key(entry)
+    assert read_entry("home:ana", stored) == entry
+    assert entry_key(read_entry("home:ana", stored)) == entry_key(entry)
 
 
-def test_a_bucket_written_before_entries_were_strings_reads_the_same() -> None:
-    older = {
-        "post_id": "p1",
-        "at": datetime(2026, 1, 1, tzinfo=UTC),
-        "community_id": None,
-        "reasons": ["follow"],
-    }
-    newer = {**older, "post_id": "p2", "reasons": ["member"]}
+def test_entry_ids_sort_as_their_entries_within_a_timeline_and_apart_from_others() -> None:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    entries = [
+        {"post_id": post_id, "at": at.replace(second=second), "community_id": None}
+        for second, post_id in [(0, "b"), (0, "a"), (9, "a"), (1, "zz"), (10, "a")]
+    ]
+    ids = [str(entry_document("home:ana", entry)["_id"]) for entry in entries]
 
-    bucket = {"entries": [older, encode_entry(newer)]}
-
-    assert stored_entries(bucket) == [older, newer]
-    assert stored_entries(None) == []
+    assert sorted(ids) == [
+        str(entry_document("home:ana", entry)["_id"]) for entry in sorted(entries, key=entry_key)
+    ]
+    # "home:ana|..." never falls within "home:an|" .. "home:an|~", nor the other way round.
+    assert all(not ("home:an|" < id_ < "home:an|~") for id_ in ids)
 
 
 def test_an_unread_entry_reads_back_as_stored_and_older_heads_read_the_same() -> None:

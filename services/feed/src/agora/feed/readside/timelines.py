@@ -14,11 +14,12 @@ timelines. An edit adds the post to the timelines of tags, topics and mentions i
 Idempotency: a per-post delivery document (``~post:<id>``) remembers, with ``apply_once``, the
 last event of the post's stream whose fan-out completed, and is written last, so a redelivered
 event whose fan-out completed does nothing. An event interrupted by a crash was the last one
-applied: appending its entries again finds each of them where it went (``pages.append`` never
-adds a post twice to the bucket it belongs in), so a crash loses and duplicates nothing.
+applied: appending its entries again finds each of them stored already (an entry's ``_id`` is
+its timeline, time and post: ``pages``), so a crash loses and duplicates nothing.
 
-An erased person's home timeline is closed (``pages.close``): emptied, it refuses every append,
-so nothing is delivered to them afterwards, whatever order the topics are applied in.
+An erased person's home timeline is closed (``pages.close``): emptied and marked, it takes no
+more entries, so nothing is delivered to them afterwards, whatever order the topics are applied
+in.
 
 Reads check every entry again against the post and the reader *now*: deleted posts, posts of a
 community the reader can no longer read, and hidden posts (except for their author and the
@@ -37,8 +38,8 @@ from urllib.parse import quote
 from pymongo.asynchronous.collection import AsyncCollection
 
 from agora.eventsourcing import DomainEvent, EventEnvelope, ReadModel, apply_once
-from agora.eventsourcing.bounded import gather_bounded
 from agora.eventsourcing.readmodel import APPLIED_FIELD, find_by_ids
+from agora.eventsourcing.times import epoch_millis
 from agora.feed import upstream
 from agora.feed.clock import Clock
 from agora.feed.domain.commands import Actor
@@ -52,17 +53,16 @@ from agora.feed.readside.pages import (
     Cursor,
     InvalidCursorError,
     TimelineMerge,
-    append,
+    append_all,
     close,
-    millis,
-    stored_entries,
+    entries_filter,
+    read_entry,
 )
 from agora.feed.readside.questions import question_topics, reader_topics
 from agora.feed.readside.reference_cache import ReferenceCache, name_cache
 
 Document = dict[str, Any]
 Reason = Literal["author", "follow", "member", "mention"]
-FAN_OUT_CONCURRENCY = 16
 FAN_OUT_ON_READ_ID = "~fan-out-on-read"
 """The document listing the communities that ever had a post not copied to their members."""
 DELIVERY_PREFIX = "~post:"
@@ -199,9 +199,9 @@ async def apply_fact(
     """A membership started: copy into the member's home the posts of the community recorded
     since, which were fanned out before the membership reached the projection (Kafka does not
     order the communities topic against the feed's). Older posts are not copied: a newcomer
-    reads them in the community. Only the community timeline's newest bucket, and posts of the
-    ``LATE_MEMBERSHIP_WINDOW`` after the membership, are looked at: a membership redelivered
-    long after (a consumer restart) then costs a lookup, not an append per newer post.
+    reads them in the community. Only posts of the ``LATE_MEMBERSHIP_WINDOW`` after the
+    membership are looked at (one range read of the community's timeline): a membership
+    redelivered long after (a consumer restart) costs that read, not an append per newer post.
 
     A person erased: their home timeline is closed (emptied, and nothing reaches it any more).
     The posts they wrote stay in the other timelines, under a name no longer shown."""
@@ -212,24 +212,31 @@ async def apply_fact(
         return
     community_id = upstream.aggregate_id(envelope)
     timelines = collection(read_model, "timelines")
-    head = await timelines.find_one({"_id": community_key(community_id)})
-    since = millis(envelope.time)
-    until = millis(envelope.time + LATE_MEMBERSHIP_WINDOW)
+    key = community_key(community_id)
+    since = (epoch_millis(envelope.time), "")
+    until = (epoch_millis(envelope.time + LATE_MEMBERSHIP_WINDOW) + 1, "")
+    window = entries_filter(key, at_least=since, below=until)
     missed = [
         entry
-        for entry in stored_entries(head)
-        if entry.get("fanned_out", False) and since <= millis(entry["at"]) <= until
+        async for entry in (read_entry(key, document) async for document in timelines.find(window))
+        if entry.get("fanned_out", False)
     ]
-    for entry in missed:
-        copy = {"post_id": entry["post_id"], "at": entry["at"], "community_id": community_id}
-        await append(timelines, home_key(fact.person_id), {**copy, "reasons": ["member"]})
+    home = home_key(fact.person_id)
+    await append_all(
+        timelines,
+        (
+            (home, {**_copied(entry), "community_id": community_id, "reasons": ["member"]})
+            for entry in missed
+        ),
+    )
+
+
+def _copied(entry: Document) -> Document:
+    return {"post_id": entry["post_id"], "at": entry["at"]}
 
 
 async def _deliver(timelines: AsyncCollection[Document], deliveries: _Deliveries) -> None:
-    await gather_bounded(
-        (append(timelines, key, entry) for key, entry in deliveries.entries.items()),
-        limit=FAN_OUT_CONCURRENCY,
-    )
+    await append_all(timelines, deliveries.entries.items())
 
 
 async def _publication(
@@ -605,7 +612,8 @@ class TimelineQueries:
         timelines = await self._collections.active("timelines")
         posts = await self._collections.active("posts")
         start = Cursor.decode(cursor) if cursor else None
-        merge = TimelineMerge.open(timelines, keys, start)
+        # One chunk holds the page when every entry is readable, and shows whether more follow.
+        merge = TimelineMerge.open(timelines, keys, start, chunk=limit + 1)
         accepted: list[Document] = []
         next_cursor: str | None = None
         scanned = 0
