@@ -216,23 +216,14 @@ async def apply_fact(
     since = (epoch_millis(envelope.time), "")
     until = (epoch_millis(envelope.time + LATE_MEMBERSHIP_WINDOW) + 1, "")
     window = entries_filter(key, at_least=since, below=until)
-    missed = [
-        entry
-        async for entry in (read_entry(key, document) async for document in timelines.find(window))
-        if entry.get("fanned_out", False)
-    ]
     home = home_key(fact.person_id)
-    await append_all(
-        timelines,
-        (
-            (home, {**_copied(entry), "community_id": community_id, "reasons": ["member"]})
-            for entry in missed
-        ),
-    )
-
-
-def _copied(entry: Document) -> Document:
-    return {"post_id": entry["post_id"], "at": entry["at"]}
+    copies: list[tuple[str, Document]] = []
+    async for document in timelines.find(window):
+        entry = read_entry(key, document)
+        if entry.get("fanned_out", False):
+            copy = {"post_id": entry["post_id"], "at": entry["at"], "community_id": community_id}
+            copies.append((home, {**copy, "reasons": ["member"]}))
+    await append_all(timelines, copies)
 
 
 async def _deliver(timelines: AsyncCollection[Document], deliveries: _Deliveries) -> None:
