@@ -1,5 +1,7 @@
 """Home, community, profile and tag timelines through HTTP, against the real stack."""
 
+import uuid
+
 import pytest
 
 from agora.eventsourcing import ProjectionCatalog
@@ -128,6 +130,34 @@ async def test_a_follower_who_unfollowed_no_longer_sees_the_posts_that_reached_t
     await api.settled()
 
     assert await ids(api, "/me/timeline", follower) == []
+
+
+async def test_follows_memberships_and_skills_changed_between_two_posts_reach_the_second(
+    api: FeedApi, org: Organisation
+) -> None:
+    """The projection remembers the facts it looked up for a post (the author's followers,
+    the community's members, the known topics) until a fact event changes any."""
+    author, follower, member, expert = [await org.person() for _ in range(4)]
+    community = await org.community(author, name="Mémoire")
+    topic = f"t{uuid.uuid4().hex[:8]}"
+    await api.settled()
+    first = await publish(api, author, place(community), kind="question", text=f"{topic}?")
+    await api.settled()
+    assert await ids(api, "/me/timeline", follower) == []
+    assert await ids(api, "/me/questions", expert) == []
+
+    await org.follow(follower, author)
+    await org.join(community, member)
+    await org.expertise(expert, skills=[topic])
+    await api.settled()
+    second = await publish(api, author, place(community), kind="question", text=f"{topic}!")
+    profile_post = await publish(api, author, PROFILE, text="Sur mon profil")
+    await api.settled()
+
+    assert await ids(api, "/me/timeline", follower) == [profile_post, second]
+    assert await ids(api, "/me/timeline", member) == [second]
+    assert await ids(api, "/me/questions", expert) == [second]
+    assert first not in await ids(api, "/me/timeline", member)
 
 
 async def test_an_invalid_cursor_or_limit_is_a_422_problem(api: FeedApi, org: Organisation) -> None:

@@ -1,7 +1,8 @@
-"""Running many independent writes of a projection together, a bounded number at a time."""
+"""Running independent writes of a projection together."""
 
 import asyncio
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Coroutine, Iterable
+from typing import Any
 
 
 async def gather_bounded(awaitables: Iterable[Awaitable[object]], *, limit: int) -> None:
@@ -14,3 +15,19 @@ async def gather_bounded(awaitables: Iterable[Awaitable[object]], *, limit: int)
             await awaitable
 
     await asyncio.gather(*(one(awaitable) for awaitable in awaitables))
+
+
+async def run_together(*parts: Coroutine[Any, Any, None]) -> None:
+    """Run ``parts`` concurrently and return when all are done.
+
+    When one fails, the others are cancelled and awaited before its exception is raised, as
+    itself rather than in an ``ExceptionGroup``: a projection runner decides by the exception's
+    type whether to retry the event (a database outage) or dead-letter it, and must not apply
+    it again while a part of the previous attempt still runs.
+    """
+    try:
+        async with asyncio.TaskGroup() as group:
+            for part in parts:
+                group.create_task(part)
+    except BaseExceptionGroup as failures:
+        raise failures.exceptions[0] from None

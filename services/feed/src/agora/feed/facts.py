@@ -17,10 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from agora.eventsourcing import EventEnvelope
+from agora.eventsourcing import EventEnvelope, ReadModel
 from agora.eventsourcing.bounded import gather_bounded
 from agora.feed import upstream
-from agora.feed.readmodel import CollectionSource
+from agora.feed.readmodel import CollectionSource, GenerationCollections
 
 Document = dict[str, Any]
 Visibility = Literal["open", "closed", "secret"]
@@ -55,6 +55,9 @@ KNOWN_TOPICS_ID = "~known-topics"
 declared: questions are routed on the words of their text that are known topics. Never
 shrinks (a stale topic only costs a question one more timeline); no person id starts with ``~``."""
 _WHITESPACE = re.compile(r"\s+")
+DEFAULT_REMEMBERED_IDS = 500_000
+"""How many ids (followers, members, ...) the projection's ``FactsMemory`` holds at most, about
+40 MB: every person and community of an organisation of 10,000 people fits."""
 
 
 def fold_topic(name: str) -> str:
@@ -149,6 +152,102 @@ class FactsQueries:
         if document is None or "name" not in document:
             return None
         return CommunityFacts.model_validate(document)
+
+
+Remembered = PersonFacts | CommunityFacts | frozenset[str] | None
+"""A looked-up person, community or the known topics (``None``: looked up, not there)."""
+
+
+class FactsMemory:
+    """The facts the projection looked up, kept from one event to the next until it applies a
+    fact event, which forgets them all (before and after it is applied).
+
+    The projection is the facts' only writer (one process applies every event, see
+    ``readmodel``), so what it read stays true until it applies the next profiles or
+    communities event. Posts are what read facts (the author's followers, the community's
+    members: documents of up to thousands of ids that the database decodes whole on every
+    read), and posts outnumber changes of follows and memberships by far.
+    """
+
+    def __init__(self, *, max_ids: int = DEFAULT_REMEMBERED_IDS) -> None:
+        self._max_ids = max_ids
+        self._entries: dict[tuple[str, str], tuple[Remembered, int]] = {}
+        self._ids = 0
+        self._generation: tuple[str, int] | None = None
+
+    def queries(self, read_model: ReadModel) -> FactsQueries:
+        """Lookups of ``read_model``'s facts through this memory (a new generation starts it
+        empty: a rebuild writes new documents)."""
+        generation = (read_model.name, read_model.generation)
+        if generation != self._generation:
+            self.forget()
+            self._generation = generation
+        return _RememberedFacts(GenerationCollections(read_model), self)
+
+    def forget(self) -> None:
+        """Drop everything remembered (a fact event is about to change, or changed, facts)."""
+        self._entries.clear()
+        self._ids = 0
+
+    def recall(self, kind: str, key: str) -> tuple[bool, Remembered]:
+        """``(True, value)`` when ``kind``/``key`` was looked up since the last ``forget``."""
+        entry = self._entries.get((kind, key))
+        return (False, None) if entry is None else (True, entry[0])
+
+    def remember(self, kind: str, key: str, value: Remembered) -> None:
+        """Keep a looked-up value; the oldest go when the ids held would exceed the bound."""
+        size = 1 + _ids_in(value)
+        if size > self._max_ids:
+            return
+        while self._entries and self._ids + size > self._max_ids:
+            _, dropped = self._entries.pop(next(iter(self._entries)))
+            self._ids -= dropped
+        self._entries[(kind, key)] = (value, size)
+        self._ids += size
+
+
+def _ids_in(value: Remembered) -> int:
+    """How many ids (and topics) ``value`` holds: what its memory grows with."""
+    match value:
+        case PersonFacts():
+            return sum(len(getattr(value, name)) for name in ERASED_LISTS)
+        case CommunityFacts():
+            return len(value.members) + len(value.managers) + len(value.pending_requests)
+        case frozenset():
+            return len(value)
+    return 0
+
+
+class _RememberedFacts(FactsQueries):
+    """``FactsQueries`` answered from a ``FactsMemory`` when it has the answer."""
+
+    def __init__(self, collections: CollectionSource, memory: FactsMemory) -> None:
+        super().__init__(collections)
+        self._memory = memory
+
+    async def person(self, person_id: str) -> PersonFacts | None:
+        found, value = self._memory.recall("person", person_id)
+        if found:
+            return value if isinstance(value, PersonFacts) else None
+        person = await super().person(person_id)
+        self._memory.remember("person", person_id, person)
+        return person
+
+    async def known_topics(self) -> set[str]:
+        found, value = self._memory.recall("topics", "")
+        if found and isinstance(value, frozenset):
+            return set(value)
+        topics = await super().known_topics()
+        self._memory.remember("topics", "", frozenset(topics))
+        return topics
+
+    async def community(self, community_id: str) -> CommunityFacts | None:
+        found, value = self._memory.recall("community", community_id)
+        if found:
+            return value if isinstance(value, CommunityFacts) else None
+        community = await super().community(community_id)
+        self._memory.remember("community", community_id, community)
+        return community
 
 
 async def apply_fact(

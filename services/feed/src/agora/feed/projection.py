@@ -1,19 +1,25 @@
 """The feed's projection: one consumer of the feed, profiles, cards and communities topics.
 
 Each event goes through the parts in a fixed order: facts first (so a post's fan-out sees the
-memberships and follows that came before it), then posts, timelines and notifications. A
+memberships and follows that came before it), then posts, then timelines and notifications
+together (neither reads what the other writes; both read the post's event and the facts). A
 membership that arrives after posts recorded after it (another topic, another poll) still gets
 those posts into the member's home and their notifications (``timelines.apply_fact``,
 ``held_notifications``). Every
 part's apply is idempotent on its own, so a redelivered event changes nothing.
+
+The facts the parts look up are remembered from one event to the next (``FactsMemory``) and
+forgotten whenever a profiles or communities event is applied: this projection is their only
+writer.
 """
 
 from collections.abc import Sequence
 
 from agora.eventsourcing import EventEnvelope, ReadModel
+from agora.eventsourcing.bounded import run_together
 from agora.feed import upstream
 from agora.feed.domain.events import registry
-from agora.feed.facts import apply_fact
+from agora.feed.facts import FactsMemory, apply_fact
 from agora.feed.readmodel import collection
 from agora.feed.readside import notifications, posts, timelines
 from agora.feed.settings import FeedSettings
@@ -26,6 +32,7 @@ class FeedProjection:
         self.name = name
         self.topics: Sequence[str] = tuple(topics)
         self._large_community_members = large_community_members
+        self._facts = FactsMemory()
 
     @classmethod
     def from_settings(cls, settings: FeedSettings) -> "FeedProjection":
@@ -48,20 +55,31 @@ class FeedProjection:
         """Apply one event to every part that cares about it."""
         if envelope.type in registry:
             event = envelope.payload(registry)
+            facts = self._facts.queries(read_model)
             await posts.apply_event(envelope, event, read_model)
-            await timelines.apply_event(
-                envelope,
-                event,
-                read_model,
-                large_community_members=self._large_community_members,
+            await run_together(
+                timelines.apply_event(
+                    envelope,
+                    event,
+                    read_model,
+                    facts=facts,
+                    large_community_members=self._large_community_members,
+                ),
+                notifications.apply_event(envelope, event, read_model, facts=facts),
             )
-            await notifications.apply_event(envelope, event, read_model)
             return
         fact = upstream.decode_upstream(envelope)
         if fact is None:
             return
-        await apply_fact(
-            envelope, fact, collection(read_model, "people"), collection(read_model, "communities")
-        )
-        await timelines.apply_fact(envelope, fact, read_model)
-        await notifications.apply_fact(envelope, fact, read_model)
+        self._facts.forget()
+        try:
+            await apply_fact(
+                envelope,
+                fact,
+                collection(read_model, "people"),
+                collection(read_model, "communities"),
+            )
+            await timelines.apply_fact(envelope, fact, read_model)
+            await notifications.apply_fact(envelope, fact, read_model)
+        finally:
+            self._facts.forget()

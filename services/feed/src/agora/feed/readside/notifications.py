@@ -186,12 +186,15 @@ def _awaits_membership(
     )
 
 
-async def apply_event(envelope: EventEnvelope, event: DomainEvent, read_model: ReadModel) -> None:
-    """Apply one feed event (a post's or an inbox's) to the notifications and inboxes."""
+async def apply_event(
+    envelope: EventEnvelope, event: DomainEvent, read_model: ReadModel, *, facts: FactsQueries
+) -> None:
+    """Apply one feed event (a post's or an inbox's) to the notifications and inboxes;
+    ``facts`` looks up the generation's people and communities."""
     if envelope.streamid.startswith(INBOX_STREAM):
         await _apply_inbox_event(envelope, event, InboxStore(read_model))
     elif envelope.streamid.startswith(POST_STREAM):
-        await _PostEventHandler(envelope, read_model).handle(event)
+        await _PostEventHandler(envelope, read_model, facts).handle(event)
 
 
 async def apply_fact(
@@ -377,10 +380,10 @@ Candidate = tuple[str, Document]
 class _PostEventHandler:
     """Handles one event of a post's stream: deliveries first, then the post's context."""
 
-    def __init__(self, envelope: EventEnvelope, read_model: ReadModel) -> None:
+    def __init__(self, envelope: EventEnvelope, read_model: ReadModel, facts: FactsQueries) -> None:
         self.envelope = envelope
         self.store = InboxStore(read_model)
-        self.facts = FactsQueries(GenerationCollections(read_model))
+        self.facts = facts
         self.contexts = collection(read_model, "notifications")
         self.post_id = envelope.streamid.removeprefix(POST_STREAM)
         self.at = envelope.time

@@ -46,7 +46,7 @@ from agora.feed.domain.commands import Actor
 from agora.feed.domain.errors import CommunityNotFoundError, PostNotFoundError
 from agora.feed.domain.events import PostEdited, PostPublished
 from agora.feed.facts import MEMBERSHIP_STARTS, CommunityFacts, FactsQueries, PersonFacts
-from agora.feed.readmodel import CollectionSource, GenerationCollections, collection
+from agora.feed.readmodel import CollectionSource, collection
 from agora.feed.readside import posts as posts_part
 from agora.feed.readside.pages import (
     Candidate,
@@ -159,9 +159,11 @@ async def apply_event(
     event: DomainEvent,
     read_model: ReadModel,
     *,
+    facts: FactsQueries,
     large_community_members: int,
 ) -> None:
-    """Fan a published or edited post out to its timelines (other events change none)."""
+    """Fan a published or edited post out to its timelines (other events change none);
+    ``facts`` looks up the generation's people and communities."""
     post_id = posts_part.post_id_of(envelope)
     if post_id is None or not isinstance(event, PostPublished | PostEdited):
         return
@@ -169,7 +171,6 @@ async def apply_event(
     delivery = await timelines.find_one({"_id": delivery_id(post_id)})
     if posts_part.already_applied(delivery, envelope):
         return
-    facts = FactsQueries(GenerationCollections(read_model))
     if isinstance(event, PostPublished):
         record, deliveries, fan_out_on_read = await _publication(
             event, posts_part.event_time(envelope, event), facts, large_community_members
