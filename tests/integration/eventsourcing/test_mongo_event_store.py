@@ -15,6 +15,7 @@ from agora.eventsourcing.mongo_store import (
     HINT_INTERVAL,
 )
 from agora.eventsourcing.snapshots import SNAPSHOTS_COLLECTION, MongoSnapshotStore
+from agora.eventsourcing.store import AppendResult
 from agora.localinfra import InfraEndpoints
 from tests.support.event_store_contract import EventStoreContract, new_stream
 from tests.support.tally import (
@@ -165,6 +166,49 @@ async def test_an_append_from_a_remembered_head_is_one_insert(
             "version": HINT_INTERVAL,
             "commit_id": f"{stream}@{HINT_INTERVAL}",
         }
+    finally:
+        await client.close()
+
+
+async def test_concurrent_appends_share_one_insert_and_each_learns_its_own_outcome(
+    infra_endpoints: InfraEndpoints, database: AsyncDatabase[dict[str, Any]]
+) -> None:
+    """Appends arriving together go out as one ``insert_many`` (group commit); an append that
+    collides in the group is refused alone, the others are stored."""
+    log = CommandLog()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        infra_endpoints.mongo_url, event_listeners=[log]
+    )
+    try:
+        store = MongoEventStore(database=client[database.name], source="/agora/test")
+        streams = [new_stream() for _ in range(21)]
+        opened = [TallyOpened(title="t")]
+        for stream in streams:  # heads the store remembers: each append below is its insert
+            await store.append(stream_id=stream, expected_version=0, events=opened)
+        contested, others = streams[0], streams[1:]
+        log.names.clear()
+
+        outcomes = await asyncio.gather(
+            *(
+                store.append(stream_id=stream, expected_version=1, events=[TallyIncremented(by=1)])
+                for stream in others
+            ),
+            *(
+                store.append(
+                    stream_id=contested, expected_version=1, events=[TallyIncremented(by=n)]
+                )
+                for n in range(1, 4)
+            ),
+            return_exceptions=True,
+        )
+
+        assert log.names.count("insert") == 1, log.names
+        assert all(isinstance(outcome, AppendResult) for outcome in outcomes[:20]), outcomes
+        refused = [outcome for outcome in outcomes[20:] if isinstance(outcome, ConcurrencyError)]
+        assert len(refused) == 2, outcomes[20:]
+        assert await store.stream_version(contested) == 2
+        for stream in others:
+            assert await store.stream_version(stream) == 2
     finally:
         await client.close()
 

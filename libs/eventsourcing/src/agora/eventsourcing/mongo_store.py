@@ -17,6 +17,9 @@ SQLite backend pushes nothing else down to SQL):
   restarted, as any cache would.)
 - A command's idempotency key is unique across commits (``command_key``); a marker document
   keyed by it makes the retry check one lookup.
+- Concurrent appends share their inserts (``GroupedInserts``: one unordered ``insert_many``,
+  each append still learning whether its own commit was refused), so appends arriving together
+  cost the database one write, not one each.
 """
 
 import asyncio
@@ -34,6 +37,7 @@ from pymongo.errors import DuplicateKeyError
 from agora.eventsourcing.envelope import EventEnvelope, is_valid_stream_id, new_envelopes
 from agora.eventsourcing.errors import ConcurrencyError, IdempotencyKeyReusedError
 from agora.eventsourcing.events import DomainEvent
+from agora.eventsourcing.grouped_inserts import GroupedInserts
 from agora.eventsourcing.mongo_indexes import ensure_indexes
 from agora.eventsourcing.store import AppendResult
 from agora.eventsourcing.tracing import current_trace_headers
@@ -69,6 +73,8 @@ class MongoEventStore:
         self._commits: AsyncCollection[Document] = database[COMMITS_COLLECTION]
         self._heads: AsyncCollection[Document] = database[HEADS_COLLECTION]
         self._commands: AsyncCollection[Document] = database[COMMANDS_COLLECTION]
+        self._commit_inserts = GroupedInserts(self._commits)
+        self._command_inserts = GroupedInserts(self._commands)
         self._source = source
         self.appended = asyncio.Event()
         """Set after every successful append so an in-process relay can publish at once."""
@@ -152,7 +158,7 @@ class MongoEventStore:
                 "recorded_at": datetime.now(UTC),
             }
             try:
-                await self._commits.insert_one(document)
+                await self._commit_inserts.insert(document)
             except DuplicateKeyError:
                 if key is not None and command_id is not None:
                     original = await self._original_by_key(key, command_id, command_fingerprint)
@@ -261,7 +267,7 @@ class MongoEventStore:
             await self._raise_hint(stream_id, last_version, document_id)
         if key is not None:
             with contextlib.suppress(DuplicateKeyError):
-                await self._commands.insert_one({"_id": key, "commit_id": document_id})
+                await self._command_inserts.insert({"_id": key, "commit_id": document_id})
 
     async def _raise_hint(self, stream_id: str, version: int, document_id: str) -> None:
         hint = {"version": version, "commit_id": document_id}
