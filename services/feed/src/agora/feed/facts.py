@@ -11,7 +11,8 @@ partition) is refused, so replaying the topics in any order converges to the sam
 
 import re
 import unicodedata
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo.asynchronous.collection import AsyncCollection
@@ -155,6 +156,7 @@ class FactsQueries:
 
 
 Remembered = PersonFacts | CommunityFacts | frozenset[str] | None
+FactsT = TypeVar("FactsT", PersonFacts, CommunityFacts)
 """A looked-up person, community or the known topics (``None``: looked up, not there)."""
 
 
@@ -226,12 +228,7 @@ class _RememberedFacts(FactsQueries):
         self._memory = memory
 
     async def person(self, person_id: str) -> PersonFacts | None:
-        found, value = self._memory.recall("person", person_id)
-        if found:
-            return value if isinstance(value, PersonFacts) else None
-        person = await super().person(person_id)
-        self._memory.remember("person", person_id, person)
-        return person
+        return await self._recalled("person", person_id, PersonFacts, super().person)
 
     async def known_topics(self) -> set[str]:
         found, value = self._memory.recall("topics", "")
@@ -242,12 +239,21 @@ class _RememberedFacts(FactsQueries):
         return topics
 
     async def community(self, community_id: str) -> CommunityFacts | None:
-        found, value = self._memory.recall("community", community_id)
+        return await self._recalled("community", community_id, CommunityFacts, super().community)
+
+    async def _recalled(
+        self,
+        kind: str,
+        key: str,
+        facts_type: type[FactsT],
+        look_up: Callable[[str], Awaitable[FactsT | None]],
+    ) -> FactsT | None:
+        found, value = self._memory.recall(kind, key)
         if found:
-            return value if isinstance(value, CommunityFacts) else None
-        community = await super().community(community_id)
-        self._memory.remember("community", community_id, community)
-        return community
+            return value if isinstance(value, facts_type) else None
+        looked_up = await look_up(key)
+        self._memory.remember(kind, key, looked_up)
+        return looked_up
 
 
 async def apply_fact(
