@@ -15,15 +15,17 @@ Visibility is read from the read model by ``_id``, as the service's own home rea
   mentions) and every other timeline.
 
 Each pending post is checked every ``poll_interval``, or every 5 % of its age when that is
-longer, with at most ``CONCURRENT_CHECKS`` checks (``find_one`` by ``_id``) in
-flight: the figures are late by up to that interval (a few per cent once posts take seconds).
+longer: the figures are late by up to that interval (a few per cent once posts take seconds).
+The checks due at each tick go out together, one ``find`` by an ``_id`` list per kind (posts'
+publication times, timeline entries, delivery records), so a backlog of pending posts costs
+the database a few queries a tick rather than one per post: the measurement must not load the
+system it measures.
 """
 
 import asyncio
 import math
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +33,7 @@ from typing import Any
 import httpx
 from pymongo.asynchronous.collection import AsyncCollection
 
+from agora.eventsourcing.readmodel import IDS_PER_QUERY, find_by_ids
 from agora.feed.readside.pages import entry_id
 from agora.feed.readside.timelines import community_key, delivery_id, home_key
 from bench.feed.events import PostMaker, PostSpec
@@ -41,9 +44,6 @@ from bench.stats import Distribution, distribution
 Document = dict[str, Any]
 NEVER = math.inf
 TRANSPORT_ERROR = -1
-CONCURRENT_CHECKS = 4
-"""Visibility checks in flight at once, so a backlog of pending posts cannot flood the
-database with checks (they queue instead, which only delays posts that are late anyway)."""
 RELATIVE_INTERVAL = 0.05
 """A pending post is checked every ``poll_interval``, or every 5 % of its age if longer."""
 
@@ -96,7 +96,7 @@ class DeliveryResult:
     """Posts not delivered within the drain time after the last scheduled send."""
     max_schedule_lag_ms: float
     polls: int
-    """``find_one`` calls the visibility checks made (their load on the database)."""
+    """Queries the visibility checks made (their load on the database)."""
     mean_community_size: float
     community_posts: int
 
@@ -167,24 +167,9 @@ async def measure_delivery(
 ) -> DeliveryResult:
     """Send the planned posts at ``rate`` per second and time each one's delivery."""
     tokens.prepare([planned.spec.author_id for planned in plan])
-    polls = 0
-    checking = asyncio.Semaphore(CONCURRENT_CHECKS)
-    visibility = _Visibility(timelines, posts)
+    watch = _Watch(timelines, posts, poll_interval=poll_interval)
 
-    async def poll_until(found: Callable[[], Any], scheduled: float, give_up_at: float) -> float:
-        nonlocal polls
-        while True:
-            polls += 1
-            async with checking:
-                seen = await found()
-            now = time.perf_counter()
-            if seen:
-                return now
-            if now >= give_up_at:
-                return NEVER
-            await asyncio.sleep(max(poll_interval, (now - scheduled) * RELATIVE_INTERVAL))
-
-    async def fire(planned: PlannedPost, sample: _Sample, give_up_at: float) -> None:
+    async def fire(planned: PlannedPost, sample: _Sample) -> None:
         sample.started = time.perf_counter()
         try:
             response = await client.post(
@@ -201,57 +186,115 @@ async def measure_delivery(
         if response.status_code != 201:
             return
         sample.posted = time.perf_counter()
-        post_id = str(response.json()["post_id"])
-        sample.visible = await poll_until(
-            lambda: visibility.shown(planned.visible_key, post_id),
-            sample.scheduled,
-            give_up_at,
-        )
-        sample.done = await poll_until(
-            lambda: timelines.find_one({"_id": delivery_id(post_id)}, {"_id": 1}),
-            sample.scheduled,
-            give_up_at,
-        )
+        watch.add(str(response.json()["post_id"]), planned.visible_key, sample)
 
     samples = [_Sample(scheduled=0.0) for _ in plan]
     origin = time.perf_counter() + 0.05
     give_up_at = origin + (len(plan) - 1) / rate + drain_seconds
+    watching = asyncio.create_task(watch.run(give_up_at))
     tasks: list[asyncio.Task[None]] = []
     for index, (planned, sample) in enumerate(zip(plan, samples, strict=True)):
         sample.scheduled = origin + index / rate
         delay = sample.scheduled - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(fire(planned, sample, give_up_at)))
+        tasks.append(asyncio.create_task(fire(planned, sample)))
     _, pending = await asyncio.wait(tasks, timeout=max(0.0, give_up_at - time.perf_counter()) + 5)
     for task in pending:
         task.cancel()
     for task in tasks:
         if task.done() and not task.cancelled() and task.exception() is not None:
             raise RuntimeError(f"{label}: a post failed") from task.exception()
-    return _result(label, plan, samples, rate=rate, threshold=threshold, polls=polls)
+    watch.sending_done()
+    await watching
+    return _result(label, plan, samples, rate=rate, threshold=threshold, polls=watch.queries)
 
 
-class _Visibility:
-    """Whether a post's entry is in a timeline: one ``find_one`` by the entry's ``_id``, once
-    the post's document (written before its fan-out) gave its publication time."""
+@dataclass
+class _Pending:
+    """A created post being watched until it is visible and its fan-out is done."""
+
+    post_id: str
+    visible_key: str
+    sample: _Sample
+    next_check: float
+    published_at: datetime | None = None
+
+
+class _Watch:
+    """Times created posts until visible and fanned out, with the checks due at each tick
+    batched: posts' publication times (their documents are written before the fan-out), then
+    the entries in the sampled readers' timelines, then the delivery records."""
 
     def __init__(
-        self, timelines: AsyncCollection[Document], posts: AsyncCollection[Document]
+        self,
+        timelines: AsyncCollection[Document],
+        posts: AsyncCollection[Document],
+        *,
+        poll_interval: float,
     ) -> None:
         self._timelines = timelines
         self._posts = posts
-        self._published: dict[str, datetime] = {}
+        self._poll_interval = poll_interval
+        self._pending: dict[str, _Pending] = {}
+        self._sending = True
+        self.queries = 0
 
-    async def shown(self, key: str, post_id: str) -> bool:
-        """Whether ``post_id`` is in the timeline ``key``."""
-        if post_id not in self._published:
-            post = await self._posts.find_one({"_id": post_id}, {"published_at": 1})
-            if post is None or "published_at" not in post:
-                return False
-            self._published[post_id] = post["published_at"]
-        entry = {"post_id": post_id, "at": self._published[post_id]}
-        return await self._timelines.find_one({"_id": entry_id(key, entry)}, {"_id": 1}) is not None
+    def add(self, post_id: str, visible_key: str, sample: _Sample) -> None:
+        """Watch a post that was just created."""
+        self._pending[post_id] = _Pending(post_id, visible_key, sample, time.perf_counter())
+
+    def sending_done(self) -> None:
+        """No more posts will be added: stop once every pending one is delivered."""
+        self._sending = False
+
+    async def run(self, give_up_at: float) -> None:
+        """Check until every post is delivered (or ``give_up_at``: the rest stay undelivered)."""
+        while self._sending or self._pending:
+            now = time.perf_counter()
+            if now >= give_up_at:
+                return
+            due = [pending for pending in self._pending.values() if pending.next_check <= now]
+            if due:
+                await self._check(due)
+            await asyncio.sleep(self._poll_interval)
+
+    async def _check(self, due: list[_Pending]) -> None:
+        unknown = [pending for pending in due if pending.published_at is None]
+        if unknown:
+            found = await self._find(self._posts, [p.post_id for p in unknown], "published_at")
+            for pending in unknown:
+                document = found.get(pending.post_id)
+                if document is not None and "published_at" in document:
+                    pending.published_at = document["published_at"]
+        entries = {
+            entry_id(pending.visible_key, {"post_id": pending.post_id, "at": at}): pending
+            for pending in due
+            if (at := pending.published_at) is not None and pending.sample.visible == NEVER
+        }
+        if entries:
+            shown = await self._find(self._timelines, list(entries), "_id")
+            now = time.perf_counter()
+            for key in shown:
+                entries[str(key)].sample.visible = now
+        records = {delivery_id(pending.post_id): pending for pending in due}
+        delivered = await self._find(self._timelines, list(records), "_id")
+        now = time.perf_counter()
+        for key in delivered:
+            pending = records[str(key)]
+            if pending.sample.visible == NEVER:  # its entry came after the entries' query
+                pending.sample.visible = now
+            pending.sample.done = now
+            del self._pending[pending.post_id]
+        for pending in due:
+            age = now - pending.sample.scheduled
+            pending.next_check = now + max(self._poll_interval, age * RELATIVE_INTERVAL)
+
+    async def _find(
+        self, collection: AsyncCollection[Document], ids: list[str], field: str
+    ) -> dict[Any, Document]:
+        self.queries += math.ceil(len(ids) / IDS_PER_QUERY)
+        return await find_by_ids(collection, ids, {field: 1})
 
 
 def _result(

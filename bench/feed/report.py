@@ -212,8 +212,8 @@ def _delivery_lines(results: FeedBenchResults) -> list[str]:
         "  the post's delivery record, written after every home and timeline got it. Checked",
         f"  by _id every {results.config.poll_interval * 1000:g} ms per pending post (5 % of its "
         "age once longer), so",
-        f"  figures are late by up to that interval ({main.delivery.polls:,} checks at the goal "
-        "rate).",
+        "  figures are late by up to that interval; the checks due together go out as one query",
+        f"  per kind ({main.delivery.polls:,} queries at the goal rate).",
         f"  largest community ({results.organisation.size_max:,} members): fanned out on read, "
         "a post goes to the",
         "  community's timeline and members' home reads merge it; fanned out on write, it is",
