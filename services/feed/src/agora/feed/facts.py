@@ -161,8 +161,8 @@ FactsT = TypeVar("FactsT", PersonFacts, CommunityFacts)
 
 
 class FactsMemory:
-    """The facts the projection looked up, kept from one event to the next until it applies a
-    fact event, which forgets them all (before and after it is applied).
+    """The facts the projection looked up (and which timelines are closed), kept from one event
+    to the next until it applies a fact event, which forgets them all (before and after).
 
     The projection is the facts' only writer (one process applies every event, see
     ``readmodel``), so what it read stays true until it applies the next profiles or
@@ -176,6 +176,16 @@ class FactsMemory:
         self._entries: dict[tuple[str, str], tuple[Remembered, int]] = {}
         self._ids = 0
         self._generation: tuple[str, int] | None = None
+        self._closed_timelines: dict[str, bool] = {}
+
+    @property
+    def closed_timelines(self) -> dict[str, bool]:
+        """Whether each timeline looked at so far is closed (by its closed marker's ``_id``):
+        timelines are closed only by an erasure, a fact event, which forgets this too. Call
+        ``queries`` first, which starts a new generation empty."""
+        if len(self._closed_timelines) >= self._max_ids:
+            self._closed_timelines.clear()
+        return self._closed_timelines
 
     def queries(self, read_model: ReadModel) -> FactsQueries:
         """Lookups of ``read_model``'s facts through this memory (a new generation starts it
@@ -190,6 +200,7 @@ class FactsMemory:
         """Drop everything remembered (a fact event is about to change, or changed, facts)."""
         self._entries.clear()
         self._ids = 0
+        self._closed_timelines.clear()
 
     def recall(self, kind: str, key: str) -> tuple[bool, Remembered]:
         """``(True, value)`` when ``kind``/``key`` was looked up since the last ``forget``."""

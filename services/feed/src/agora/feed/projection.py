@@ -8,9 +8,9 @@ those posts into the member's home and their notifications (``timelines.apply_fa
 ``held_notifications``). Every
 part's apply is idempotent on its own, so a redelivered event changes nothing.
 
-The facts the parts look up are remembered from one event to the next (``FactsMemory``) and
-forgotten whenever a profiles or communities event is applied: this projection is their only
-writer.
+The facts the parts look up, and which timelines are closed, are remembered from one event
+to the next (``FactsMemory``) and forgotten whenever a profiles or communities event is
+applied: this projection is the facts' only writer and closes timelines only on an erasure.
 """
 
 from collections.abc import Sequence
@@ -63,6 +63,7 @@ class FeedProjection:
                     event,
                     read_model,
                     facts=facts,
+                    closed_timelines=self._facts.closed_timelines,
                     large_community_members=self._large_community_members,
                 ),
                 notifications.apply_event(envelope, event, read_model, facts=facts),

@@ -34,7 +34,7 @@ import asyncio
 import base64
 import binascii
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -141,18 +141,27 @@ async def newest_entries(
 
 
 async def append_all(
-    timelines: AsyncCollection[Document], entries: Iterable[tuple[str, Document]]
+    timelines: AsyncCollection[Document],
+    entries: Iterable[tuple[str, Document]],
+    *,
+    closed: MutableMapping[str, bool] | None = None,
 ) -> None:
-    """Add each ``(key, entry)`` to its timeline once; closed timelines are skipped."""
+    """Add each ``(key, entry)`` to its timeline once; closed timelines are skipped.
+
+    ``closed`` (by closed-marker ``_id``) remembers which timelines were found closed or open,
+    for a caller that knows none is closed until it forgets them (the projection, which closes
+    timelines only when it applies an erasure)."""
     wanted = list(entries)
     if not wanted:
         return
-    closed = await find_by_ids(
-        timelines, list(dict.fromkeys(closed_id(key) for key, _ in wanted)), {"_id": 1}
-    )
-    documents = [
-        entry_document(key, entry) for key, entry in wanted if closed_id(key) not in closed
-    ]
+    known: MutableMapping[str, bool] = {} if closed is None else closed
+    markers = list(dict.fromkeys(closed_id(key) for key, _ in wanted))
+    unknown = [marker for marker in markers if marker not in known]
+    if unknown:
+        found = await find_by_ids(timelines, unknown, {"_id": 1})
+        for marker in unknown:
+            known[marker] = marker in found
+    documents = [entry_document(key, entry) for key, entry in wanted if not known[closed_id(key)]]
     for start in range(0, len(documents), IDS_PER_QUERY):
         await _insert_new(timelines, documents[start : start + IDS_PER_QUERY])
 

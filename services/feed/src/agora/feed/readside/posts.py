@@ -95,6 +95,12 @@ async def apply_event(envelope: EventEnvelope, event: DomainEvent, read_model: R
     if post_id is None:
         return
     posts = collection(read_model, "posts")
+    if isinstance(event, PostPublished) and not _touches_others(event):
+        # The usual new post changes its own document only, and ``apply_once`` alone refuses
+        # to apply it twice: no lookup first.
+        changes = post_changes(event, {}, event_time(envelope, event))
+        await apply_once(posts, document_id=post_id, envelope=envelope, update={"$set": changes})
+        return
     document = await posts.find_one({"_id": post_id})
     if already_applied(document, envelope):
         return
@@ -108,6 +114,12 @@ async def apply_event(envelope: EventEnvelope, event: DomainEvent, read_model: R
     changes = post_changes(event, current, event_time(envelope, event))
     update: Document = {"$set": changes} if changes else {}
     await apply_once(posts, document_id=post_id, envelope=envelope, update=update)
+
+
+def _touches_others(event: PostPublished) -> bool:
+    """Whether applying the post also writes other documents (its work item's thread, the
+    shared post's count), which must not happen again when the post was already applied."""
+    return event.work_item is not None or event.shared_post_id is not None
 
 
 async def _claim_work_item(event: PostPublished, work_items: AsyncCollection[Document]) -> None:

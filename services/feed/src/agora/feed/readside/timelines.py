@@ -29,7 +29,7 @@ is still a member of the community).
 """
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -160,10 +160,12 @@ async def apply_event(
     read_model: ReadModel,
     *,
     facts: FactsQueries,
+    closed_timelines: MutableMapping[str, bool] | None = None,
     large_community_members: int,
 ) -> None:
     """Fan a published or edited post out to its timelines (other events change none);
-    ``facts`` looks up the generation's people and communities."""
+    ``facts`` looks up the generation's people and communities, ``closed_timelines``
+    remembers which timelines are closed (see ``append_all``)."""
     post_id = posts_part.post_id_of(envelope)
     if post_id is None or not isinstance(event, PostPublished | PostEdited):
         return
@@ -185,7 +187,7 @@ async def apply_event(
         record, deliveries = {}, _Deliveries()  # an edit of a post never published here
     else:
         record, deliveries = await _edit(event, delivery, facts)
-    await _deliver(timelines, deliveries)
+    await append_all(timelines, deliveries.entries.items(), closed=closed_timelines)
     await apply_once(
         timelines,
         document_id=delivery_id(post_id),
@@ -225,10 +227,6 @@ async def apply_fact(
             copy = {"post_id": entry["post_id"], "at": entry["at"], "community_id": community_id}
             copies.append((home, {**copy, "reasons": ["member"]}))
     await append_all(timelines, copies)
-
-
-async def _deliver(timelines: AsyncCollection[Document], deliveries: _Deliveries) -> None:
-    await append_all(timelines, deliveries.entries.items())
 
 
 async def _publication(
