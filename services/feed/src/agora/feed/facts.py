@@ -156,8 +156,8 @@ class FactsQueries:
 
 
 Remembered = PersonFacts | CommunityFacts | frozenset[str] | None
-FactsT = TypeVar("FactsT", PersonFacts, CommunityFacts)
 """A looked-up person, community or the known topics (``None``: looked up, not there)."""
+FactsT = TypeVar("FactsT", PersonFacts, CommunityFacts)
 
 
 class FactsMemory:
