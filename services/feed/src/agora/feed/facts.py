@@ -181,8 +181,9 @@ class FactsMemory:
     @property
     def closed_timelines(self) -> dict[str, bool]:
         """Whether each timeline looked at so far is closed (by its closed marker's ``_id``):
-        timelines are closed only by an erasure, a fact event, which forgets this too. Call
-        ``queries`` first, which starts a new generation empty."""
+        timelines are closed only by an erasure, a fact event, which forgets this too. Emptied
+        once it holds ``max_ids`` timelines (they are looked up again). Call ``queries`` first,
+        which starts a new generation empty."""
         if len(self._closed_timelines) >= self._max_ids:
             self._closed_timelines.clear()
         return self._closed_timelines
