@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from agora.eventsourcing import EventEnvelope, ReadModel, apply_once
+from agora.eventsourcing import ApplyOrder, EventEnvelope, ReadModel, apply_once
 from bench.payload import BenchPosted, registry
 
 
@@ -81,6 +81,9 @@ class PostsPerStream:
 
     ``$inc`` is made idempotent by ``apply_once``, as a real projection would do it.
     """
+
+    order = ApplyOrder.STREAM
+    """Each document is its stream's own, as in the communities directory."""
 
     def __init__(self, *, name: str, topics: Sequence[str], clock: AppliedClock) -> None:
         self.name = name

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from agora.eventsourcing import DomainEvent, EventEnvelope, EventRegistry, ReadModel
+from agora.eventsourcing import ApplyOrder, DomainEvent, EventEnvelope, EventRegistry, ReadModel
 from agora.eventsourcing.aggregate import Decide
 from agora.eventsourcing.readmodel import apply_once
 
@@ -89,15 +89,37 @@ class TallyTotals:
     would show up as a wrong total.
     """
 
-    def __init__(self, *, name: str, topics: Sequence[str], apply_delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: Sequence[str],
+        apply_delay: float = 0.0,
+        order: ApplyOrder = ApplyOrder.LOG,
+    ) -> None:
         self.name = name
         self.topics = topics
         self.apply_delay = apply_delay
+        self.order = order
+        self.applying = 0
+        """Events being applied right now."""
+        self.most_applying = 0
+        self.applied_order: list[tuple[str, int]] = []
+        """(stream, version) of each event in the order its apply finished."""
 
     async def setup(self, read_model: ReadModel) -> None:
         await read_model.collection().create_index("title")
 
     async def apply(self, envelope: EventEnvelope, read_model: ReadModel) -> None:
+        self.applying += 1
+        self.most_applying = max(self.most_applying, self.applying)
+        try:
+            await self._apply(envelope, read_model)
+        finally:
+            self.applying -= 1
+        self.applied_order.append((envelope.streamid, envelope.streamversion))
+
+    async def _apply(self, envelope: EventEnvelope, read_model: ReadModel) -> None:
         if self.apply_delay:
             await asyncio.sleep(self.apply_delay)
         event = envelope.payload(registry)

@@ -12,7 +12,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
-from agora.eventsourcing import MongoEventStore, OutboxRelay, ProjectionRunner
+from agora.eventsourcing import ApplyOrder, MongoEventStore, OutboxRelay, ProjectionRunner
 from agora.eventsourcing.kafka import create_producer
 from agora.eventsourcing.lease import MongoLease
 from tests.support.tally import TallyIncremented, TallyTotals
@@ -60,7 +60,12 @@ async def run_projection(args: argparse.Namespace) -> None:
     """Run the tally projection until killed."""
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(args.mongo_url)
     runner = ProjectionRunner(
-        projection=TallyTotals(name=args.name, topics=[args.topic], apply_delay=args.delay),
+        projection=TallyTotals(
+            name=args.name,
+            topics=[args.topic],
+            apply_delay=args.delay,
+            order=ApplyOrder(args.order),
+        ),
         database=client[args.database],
         bootstrap_servers=args.kafka,
     )
@@ -86,6 +91,7 @@ def main() -> None:
     parser.add_argument("--name", default="tally_totals")
     parser.add_argument("--count", type=int, default=1)
     parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--order", choices=[order.value for order in ApplyOrder], default="log")
     args = parser.parse_args()
     asyncio.run(ROLES[args.role](args))
     sys.exit(0)

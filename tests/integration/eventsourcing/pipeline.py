@@ -12,6 +12,7 @@ from aiokafka.structs import ConsumerRecord
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.eventsourcing import (
+    ApplyOrder,
     MongoEventStore,
     OutboxRelay,
     ProjectionCatalog,
@@ -40,6 +41,8 @@ class Pipeline:
     mongo_url: str
     projection_name: str = field(default_factory=lambda: f"tally_totals_{uuid.uuid4().hex[:8]}")
     """Unique per test, so each test has its own consumer groups and dead-letter topic."""
+    order: ApplyOrder = ApplyOrder.LOG
+    """How the tally projection's runners apply a topic's records."""
     _running: list[tuple[Worker, "asyncio.Task[None]"]] = field(default_factory=list)
 
     def start(self, worker: Worker) -> Worker:
@@ -59,18 +62,27 @@ class Pipeline:
         self.start(relay)
         return relay
 
-    def projection(self) -> TallyTotals:
-        return TallyTotals(name=self.projection_name, topics=[self.topic])
+    def projection(self, apply_delay: float = 0.0) -> TallyTotals:
+        return TallyTotals(
+            name=self.projection_name,
+            topics=[self.topic],
+            apply_delay=apply_delay,
+            order=self.order,
+        )
 
-    def start_projection(self, retry: RetryPolicy | None = None) -> None:
+    def start_projection(
+        self, retry: RetryPolicy | None = None, apply_delay: float = 0.0
+    ) -> TallyTotals:
+        projection = self.projection(apply_delay)
         self.start(
             ProjectionRunner(
-                projection=self.projection(),
+                projection=projection,
                 database=self.database,
                 bootstrap_servers=self.kafka,
                 retry=retry or RetryPolicy(),
             )
         )
+        return projection
 
     async def stop(self) -> None:
         for worker, _ in self._running:
@@ -114,6 +126,7 @@ class Pipeline:
         return [
             "--mongo-url", self.mongo_url, "--database", self.database.name,
             "--kafka", self.kafka, "--topic", self.topic, "--name", self.projection_name,
+            "--order", self.order.value,
         ]  # fmt: skip
 
     async def start_process(self, role: str, *options: str) -> asyncio.subprocess.Process:

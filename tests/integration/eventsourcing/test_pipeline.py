@@ -11,10 +11,11 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from pymongo.asynchronous.database import AsyncDatabase
 
-from agora.eventsourcing import MongoEventStore, ProjectionCatalog, RetryPolicy
+from agora.eventsourcing import ApplyOrder, MongoEventStore, ProjectionCatalog, RetryPolicy
 from agora.eventsourcing.kafka import create_producer
 from agora.eventsourcing.lease import MongoLease
 from agora.eventsourcing.rebuild import rebuild_projection
+from agora.eventsourcing.runner import STREAMS_AT_ONCE
 from agora.eventsourcing.topics import dead_letter_topic_name
 from agora.localinfra import InfraEndpoints
 from tests.integration.eventsourcing.pipeline import Pipeline, kill
@@ -187,9 +188,11 @@ async def test_a_relay_killed_after_sending_republishes_and_consumers_apply_once
     assert (document["total"], document["increments"], document["title"]) == (30, 3, "d")
 
 
+@pytest.mark.parametrize("order", list(ApplyOrder))
 async def test_a_consumer_killed_mid_batch_neither_loses_nor_double_applies(
-    pipeline: Pipeline,
+    pipeline: Pipeline, order: ApplyOrder
 ) -> None:
+    pipeline.order = order
     streams = [f"tally-kill{n}" for n in range(4)]
     for stream in streams:
         await pipeline.increments(stream, list(range(50)))
@@ -215,9 +218,11 @@ async def test_a_consumer_killed_mid_batch_neither_loses_nor_double_applies(
     assert sum(d["total"] for d in documents.values()) == expected_total
 
 
+@pytest.mark.parametrize("order", list(ApplyOrder))
 async def test_a_poison_event_is_dead_lettered_and_does_not_block_its_partition(
-    pipeline: Pipeline,
+    pipeline: Pipeline, order: ApplyOrder
 ) -> None:
+    pipeline.order = order
     stream = "tally-poison"
     await pipeline.increments(stream, [1, POISON_AMOUNT])
     pipeline.start_relay()
@@ -243,9 +248,11 @@ async def test_a_poison_event_is_dead_lettered_and_does_not_block_its_partition(
         assert int(headers["agora-dlt-offset"]) >= 0
 
 
+@pytest.mark.parametrize("order", list(ApplyOrder))
 async def test_a_rebuilt_read_model_equals_the_live_one_and_takes_over(
-    pipeline: Pipeline,
+    pipeline: Pipeline, order: ApplyOrder
 ) -> None:
+    pipeline.order = order
     for n in range(5):
         stream = f"tally-rebuild{n}"
         await pipeline.store.append(
@@ -272,6 +279,41 @@ async def test_a_rebuilt_read_model_equals_the_live_one_and_takes_over(
     await pipeline.increments("tally-rebuild0", [100], start_version=8)
     await pipeline.wait_for_increments(36)
     assert (await pipeline.totals())["tally-rebuild0"]["total"] == 100
+
+
+async def test_a_stream_ordered_projection_applies_streams_side_by_side_each_in_order(
+    pipeline: Pipeline,
+) -> None:
+    streams = [f"tally-side{n}" for n in range(12)]
+    for stream in streams:
+        await pipeline.increments(stream, [1] * 10)
+    pipeline.start_relay()
+    assert len(await pipeline.records(expected=120)) == 120
+
+    pipeline.order = ApplyOrder.STREAM
+    projection = pipeline.start_projection(apply_delay=0.005)
+    await pipeline.wait_for_increments(120)
+
+    assert 1 < projection.most_applying <= STREAMS_AT_ONCE
+    for stream in streams:
+        applied = [version for name, version in projection.applied_order if name == stream]
+        assert applied == list(range(1, 11))
+    assert {name: d["total"] for name, d in (await pipeline.totals()).items()} == dict.fromkeys(
+        streams, 10
+    )
+
+
+async def test_a_log_ordered_projection_applies_one_event_at_a_time(pipeline: Pipeline) -> None:
+    streams = [f"tally-log{n}" for n in range(4)]
+    for stream in streams:
+        await pipeline.increments(stream, [1] * 5)
+    pipeline.start_relay()
+    assert len(await pipeline.records(expected=20)) == 20
+
+    projection = pipeline.start_projection(apply_delay=0.005)
+    await pipeline.wait_for_increments(20)
+
+    assert projection.most_applying == 1
 
 
 async def test_trace_context_survives_the_round_trip_through_kafka(pipeline: Pipeline) -> None:

@@ -12,7 +12,7 @@ from agora.eventsourcing.errors import (
 )
 from agora.eventsourcing.events import DomainEvent
 from agora.eventsourcing.mongo_store import MongoEventStore
-from agora.eventsourcing.projection import Projection, ReadModel, RetryPolicy
+from agora.eventsourcing.projection import ApplyOrder, Projection, ReadModel, RetryPolicy
 from agora.eventsourcing.readmodel import READER_REMEMBER_SECONDS, ProjectionCatalog, apply_once
 from agora.eventsourcing.registry import EventRegistry
 from agora.eventsourcing.relay import OutboxRelay
@@ -24,6 +24,7 @@ __all__ = [
     "Aggregate",
     "AggregateRepository",
     "AppendResult",
+    "ApplyOrder",
     "CommandOutcome",
     "ConcurrencyError",
     "DomainEvent",

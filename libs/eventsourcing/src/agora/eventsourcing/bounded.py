@@ -1,20 +1,31 @@
 """Running independent writes of a projection together."""
 
 import asyncio
+import inspect
 from collections.abc import Awaitable, Coroutine, Iterable
 from typing import Any
 
 
 async def gather_bounded(awaitables: Iterable[Awaitable[object]], *, limit: int) -> None:
     """Await every one of ``awaitables``, at most ``limit`` at once (each must write a different
-    document: FerretDB's updates of one document are not atomic against each other)."""
-    slots = asyncio.Semaphore(limit)
+    document: FerretDB's updates of one document are not atomic against each other).
 
-    async def one(awaitable: Awaitable[object]) -> None:
-        async with slots:
+    ``limit`` workers take the awaitables one by one, so a generator is consumed only as fast
+    as they are awaited. A failure stops the others as ``run_together`` does; the awaitables no
+    worker took are closed unawaited.
+    """
+    waiting = iter(awaitables)
+
+    async def worker() -> None:
+        for awaitable in waiting:
             await awaitable
 
-    await asyncio.gather(*(one(awaitable) for awaitable in awaitables))
+    try:
+        await run_together(*(worker() for _ in range(max(limit, 1))))
+    finally:
+        for left in waiting:
+            if inspect.iscoroutine(left):
+                left.close()
 
 
 async def run_together(*parts: Coroutine[Any, Any, None]) -> None:

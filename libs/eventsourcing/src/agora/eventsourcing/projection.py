@@ -5,6 +5,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer
@@ -67,6 +68,21 @@ class ReadModel:
         return self._catalog.collection(self.name, self.generation, part)
 
 
+class ApplyOrder(StrEnum):
+    """Which order among a topic's records a projection needs its events applied in."""
+
+    LOG = "log"
+    """Each partition's records one after another, as the log holds them: for a projection
+    whose documents are written by the events of several streams, or whose ``apply`` reads what
+    other streams wrote."""
+    STREAM = "stream"
+    """Each stream's records in version order, different streams at the same time: for a
+    projection each of whose documents is written by the events of one stream only, and whose
+    ``apply`` reads nothing another stream's events write. (FerretDB's updates of one document
+    are not atomic against each other, so two streams must never write the same document at
+    the same time.)"""
+
+
 class Projection(Protocol):
     """Turns events from some topics into a read model; ``apply`` must be idempotent."""
 
@@ -76,6 +92,9 @@ class Projection(Protocol):
     this order: list the topics of upstream facts first, so that an event and the facts that
     came just before it in another topic (a post and its mentioned person's membership, say)
     are applied facts first."""
+    order: ApplyOrder
+    """How the records of one topic may be applied: ``LOG`` unless every document belongs to
+    one stream (see ``ApplyOrder``)."""
 
     async def setup(self, read_model: ReadModel) -> None:
         """Create the read model's indexes (called for each new generation)."""

@@ -23,7 +23,7 @@ from agora.eventsourcing.projection import (
     RetryPolicy,
 )
 from agora.eventsourcing.readmodel import ProjectionCatalog
-from agora.eventsourcing.runner import apply_batch, consumer_group
+from agora.eventsourcing.runner import apply_poll, consumer_group
 from agora.eventsourcing.topics import (
     dead_letter_topic,
     dead_letter_topic_name,
@@ -107,8 +107,7 @@ async def _replay(
         remaining = {p for p in partitions if end_offsets[p] > 0}
         while remaining:
             batches = await consumer.getmany(*remaining, timeout_ms=500)
-            for partition, records in batches.items():
-                await apply_batch(consumer, processor, read_model, partition, records)
+            await apply_poll(consumer, processor, read_model, batches, projection)
             for partition in list(remaining):
                 if await consumer.position(partition) >= end_offsets[partition]:
                     remaining.discard(partition)

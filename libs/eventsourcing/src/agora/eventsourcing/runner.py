@@ -6,6 +6,7 @@ exactly where it stopped, so no event is skipped.
 """
 
 import asyncio
+import itertools
 import logging
 import time
 import uuid
@@ -18,9 +19,11 @@ from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
 from prometheus_client import Gauge
 from pymongo.asynchronous.database import AsyncDatabase
 
+from agora.eventsourcing.bounded import gather_bounded
 from agora.eventsourcing.kafka import create_consumer, create_producer
 from agora.eventsourcing.projection import (
     DEFAULT_RETRY,
+    ApplyOrder,
     MessageProcessor,
     Projection,
     ReadModel,
@@ -37,6 +40,11 @@ LAG = Gauge(
     ["projection", "topic", "partition"],
 )
 GENERATION_CHECK_SECONDS = 2.0
+STREAMS_AT_ONCE = 8
+"""Streams of one poll a ``STREAM``-ordered projection applies at the same time. On FerretDB,
+8 concurrent updates by ``_id`` run at about 2.5 times the rate of one at a time (``make bench``,
+raw updates against the projection's ``apply_once`` one after another)."""
+Records = list[ConsumerRecord[bytes, bytes]]
 
 
 def consumer_group(projection_name: str, generation: int) -> str:
@@ -124,8 +132,7 @@ class ProjectionRunner:
         try:
             while not self._stopping.is_set():
                 batches = await consumer.getmany(timeout_ms=self._poll_timeout_ms)
-                for partition, records in in_topic_order(batches, self._projection.topics):
-                    await apply_batch(consumer, processor, read_model, partition, records)
+                await apply_poll(consumer, processor, read_model, batches, self._projection)
                 await record_lag(consumer, self._projection.name)
                 if time.monotonic() >= next_check:
                     next_check = time.monotonic() + GENERATION_CHECK_SECONDS
@@ -141,9 +148,50 @@ class ProjectionRunner:
             await consumer.stop()
 
 
+async def apply_poll(
+    consumer: AIOKafkaConsumer,
+    processor: MessageProcessor,
+    read_model: ReadModel,
+    batches: Mapping[TopicPartition, Records],
+    projection: Projection,
+) -> None:
+    """Apply one poll's records, topic by topic in the projection's order, committing each
+    partition's offset once its records are applied.
+
+    Within a topic, a ``LOG``-ordered projection applies each partition's records one after
+    another; a ``STREAM``-ordered one applies each stream's records (those with one Kafka key)
+    in order, up to ``STREAMS_AT_ONCE`` streams at the same time, across the topic's partitions.
+    """
+    ordered = in_topic_order(batches, projection.topics)
+    if projection.order is ApplyOrder.LOG:
+        for partition, records in ordered:
+            await apply_batch(consumer, processor, read_model, partition, records)
+        return
+    for _, of_topic in itertools.groupby(ordered, key=lambda item: item[0].topic):
+        partitions = list(of_topic)
+        streams: dict[bytes | None, Records] = {}
+        for _, records in partitions:
+            for record in records:
+                streams.setdefault(record.key, []).append(record)
+        await gather_bounded(
+            (_apply_in_order(processor, read_model, records) for records in streams.values()),
+            limit=STREAMS_AT_ONCE,
+        )
+        await _commit(
+            consumer, {partition: records[-1].offset + 1 for partition, records in partitions}
+        )
+
+
+async def _apply_in_order(
+    processor: MessageProcessor, read_model: ReadModel, records: Records
+) -> None:
+    for record in records:
+        await processor.process(record, read_model)
+
+
 def in_topic_order(
-    batches: Mapping[TopicPartition, list[ConsumerRecord[bytes, bytes]]], topics: Sequence[str]
-) -> list[tuple[TopicPartition, list[ConsumerRecord[bytes, bytes]]]]:
+    batches: Mapping[TopicPartition, Records], topics: Sequence[str]
+) -> list[tuple[TopicPartition, Records]]:
     """One poll's partitions in the order of the projection's ``topics`` (then by partition)."""
     rank = {topic: position for position, topic in enumerate(topics)}
     return sorted(
@@ -157,17 +205,22 @@ async def apply_batch(
     processor: MessageProcessor,
     read_model: ReadModel,
     partition: TopicPartition,
-    records: list[ConsumerRecord[bytes, bytes]],
+    records: Records,
 ) -> None:
     """Apply one partition's records in order, then commit the offset after the last one."""
-    for record in records:
-        await processor.process(record, read_model)
+    await _apply_in_order(processor, read_model, records)
+    await _commit(consumer, {partition: records[-1].offset + 1})
+
+
+async def _commit(consumer: AIOKafkaConsumer, offsets: Mapping[TopicPartition, int]) -> None:
     try:
-        await consumer.commit({partition: OffsetAndMetadata(records[-1].offset + 1, "")})
+        await consumer.commit(
+            {partition: OffsetAndMetadata(offset, "") for partition, offset in offsets.items()}
+        )
     except CommitFailedError:
         # The group rebalanced while we applied: the new owner gets these records again,
         # and applying them twice changes nothing.
-        logger.warning("commit for %s failed after a rebalance", partition)
+        logger.warning("commit for %s failed after a rebalance", sorted(offsets))
 
 
 async def record_lag(consumer: AIOKafkaConsumer, projection_name: str) -> None:

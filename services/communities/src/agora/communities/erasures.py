@@ -42,7 +42,7 @@ from agora.communities.domain.events import (
     MemberJoined,
 )
 from agora.communities.domain.state import CommunityState
-from agora.eventsourcing import AggregateRepository, EventEnvelope, ReadModel
+from agora.eventsourcing import AggregateRepository, ApplyOrder, EventEnvelope, ReadModel
 
 Document = dict[str, Any]
 PERSON_ERASED = "agora.profiles.person_erased"
@@ -65,6 +65,8 @@ upsert's insert then fails on the ``_id``, and the update is refused in one roun
 
 class ErasureFollower:
     """Consumes the communities and profiles topics; takes erased people out of communities."""
+
+    order = ApplyOrder.LOG
 
     def __init__(
         self,

@@ -25,7 +25,7 @@ from agora.communities.domain.events import (
     PersonBlocked,
     registry,
 )
-from agora.eventsourcing import DomainEvent, EventEnvelope, ReadModel, apply_once
+from agora.eventsourcing import ApplyOrder, DomainEvent, EventEnvelope, ReadModel, apply_once
 from agora.eventsourcing.mongo_indexes import ensure_indexes
 
 Document = dict[str, Any]
@@ -51,6 +51,9 @@ def membership_id(community_id: str, person_id: str) -> str:
 
 class CommunityDirectoryProjection:
     """Builds the communities and memberships collections from the community events."""
+
+    # A community's document and its memberships are written by its own stream only.
+    order = ApplyOrder.STREAM
 
     def __init__(self, *, name: str, topic: str) -> None:
         self.name = name

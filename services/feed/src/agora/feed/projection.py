@@ -15,7 +15,7 @@ applied: this projection is the facts' only writer and closes timelines only on 
 
 from collections.abc import Sequence
 
-from agora.eventsourcing import EventEnvelope, ReadModel
+from agora.eventsourcing import ApplyOrder, EventEnvelope, ReadModel
 from agora.eventsourcing.bounded import run_together
 from agora.feed import upstream
 from agora.feed.domain.events import registry
@@ -27,6 +27,9 @@ from agora.feed.settings import FeedSettings
 
 class FeedProjection:
     """Builds every part of the feed's read model."""
+
+    # Timelines and notifications gather many streams' events; facts come from others.
+    order = ApplyOrder.LOG
 
     def __init__(self, *, name: str, topics: Sequence[str], large_community_members: int) -> None:
         self.name = name

@@ -9,7 +9,7 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 
-from agora.eventsourcing import EventEnvelope, ReadModel, apply_once
+from agora.eventsourcing import ApplyOrder, EventEnvelope, ReadModel, apply_once
 from agora.eventsourcing.mongo_indexes import ensure_indexes
 from agora.profiles.crypto import FernetCipher, PersonKeys
 from agora.profiles.domain.events import (
@@ -59,6 +59,9 @@ def follow_id(follower_id: str, followee_id: str) -> str:
 
 class PeopleProjection:
     """Folds ``profile-*`` streams into person documents and follow documents."""
+
+    # An erasure deletes the follow documents other people's streams wrote.
+    order = ApplyOrder.LOG
 
     def __init__(self, *, name: str, topics: Sequence[str], keys: PersonKeys) -> None:
         self.name = name

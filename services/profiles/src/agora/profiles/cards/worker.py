@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from opentelemetry import trace
 
-from agora.eventsourcing import EventEnvelope, ReadModel, TransientError
+from agora.eventsourcing import ApplyOrder, EventEnvelope, ReadModel, TransientError
 from agora.eventsourcing.envelope import CLOUDEVENTS_CONTENT_TYPE, dataschema_uri
 from agora.eventsourcing.mongo_store import MongoEventStore
 from agora.eventsourcing.topics import CARDS_MAX_COMPACTION_LAG_MS
@@ -157,6 +157,9 @@ class CardPublisher:
 
 class CardsProjection:
     """A ``Projection`` publishing cards; it keeps no read model of its own."""
+
+    # Each person's card follows their own stream only.
+    order = ApplyOrder.STREAM
 
     def __init__(self, *, name: str, topics: Sequence[str], publisher: CardPublisher) -> None:
         self.name = name

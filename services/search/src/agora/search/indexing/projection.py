@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agora.eventsourcing import EventEnvelope, ReadModel
+from agora.eventsourcing import ApplyOrder, EventEnvelope, ReadModel
 from agora.search import upstream
 from agora.search.indexing.bulk import BulkOutcome, IndexAction, bulk_index
 from agora.search.indexing.documents import community_document, person_document, post_document
@@ -45,6 +45,9 @@ class Dirty:
 
 class SearchProjection:
     """Turns the profiles, cards, communities and feed topics into the search indices."""
+
+    # A post's document depends on its community's visibility, another stream's facts.
+    order = ApplyOrder.LOG
 
     def __init__(
         self,
