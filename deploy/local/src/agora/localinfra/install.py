@@ -684,7 +684,54 @@ FERRETDB_PATCHES += (
         ),
     ),
 )
-FERRETDB_PATCH_LEVEL = "agora-6"
+FERRETDB_PATCHES += (
+    # SQLite lets one connection write at a time; another that wants to write meanwhile gets
+    # SQLITE_BUSY, and the busy handler that upstream sets (`busy_timeout`) retries it after
+    # sleeping 1, 2, 5, 10, 15 ... ms, however soon the lock is released. With a few clients
+    # writing at once, a write then spent most of its time asleep while the CPUs idled. Our
+    # build queues FerretDB's writes to one SQLite file in Go instead, where the next writer
+    # starts the moment the previous one commits; reads (WAL snapshots) are not queued.
+    SourcePatch(
+        file="internal/util/fsql/db.go",
+        upstream="\tsqlDB     *sql.DB\n",
+        patched=(
+            "\tsqlDB     *sql.DB\n"
+            "\twrites    sync.Mutex // Agora's build: one write at a time, queued in Go\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/util/fsql/db.go",
+        upstream='\t"log/slog"\n',
+        patched='\t"log/slog"\n\t"sync"\n',
+    ),
+    SourcePatch(
+        file="internal/util/fsql/db.go",
+        upstream=(
+            "func (db *DB) ExecContext(ctx context.Context, query string, args ...any) "
+            "(sql.Result, error) {\n"
+        ),
+        patched=(
+            "func (db *DB) ExecContext(ctx context.Context, query string, args ...any) "
+            "(sql.Result, error) {\n"
+            "\tdb.writes.Lock()\n"
+            "\tdefer db.writes.Unlock()\n"
+            "\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/util/fsql/db.go",
+        upstream=(
+            "func (db *DB) InTransaction(ctx context.Context, f func(*Tx) error) (err error) {\n"
+        ),
+        patched=(
+            "func (db *DB) InTransaction(ctx context.Context, f func(*Tx) error) (err error) {\n"
+            "\tdb.writes.Lock()\n"
+            "\tdefer db.writes.Unlock()\n"
+            "\n"
+        ),
+    ),
+)
+FERRETDB_PATCH_LEVEL = "agora-7"
 """Names the patch set; part of the install stamp, so a changed patch set rebuilds the binary."""
 
 
