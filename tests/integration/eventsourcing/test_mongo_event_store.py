@@ -170,6 +170,37 @@ async def test_an_append_from_a_remembered_head_is_one_insert(
         await client.close()
 
 
+async def test_an_append_creating_a_stream_is_one_insert_and_refused_if_it_exists(
+    infra_endpoints: InfraEndpoints, database: AsyncDatabase[dict[str, Any]]
+) -> None:
+    """Expecting version 0 needs no lookup, even in a process that never saw the stream: its
+    first commit is ``stream@1``, and that insert fails when the stream has events."""
+    log = CommandLog()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        infra_endpoints.mongo_url, event_listeners=[log]
+    )
+    try:
+        creator = MongoEventStore(database=client[database.name], source="/agora/test")
+        stream = new_stream()
+        await creator.append(stream_id=stream, expected_version=0, events=[TallyOpened(title="t")])
+        assert log.names == ["insert"]
+
+        elsewhere = MongoEventStore(database=client[database.name], source="/agora/test")
+        await elsewhere.append(
+            stream_id=stream, expected_version=1, events=[TallyIncremented(by=1)]
+        )
+        log.names.clear()
+        with pytest.raises(ConcurrencyError) as refused:
+            await creator.append(
+                stream_id=stream, expected_version=0, events=[TallyOpened(title="again")]
+            )
+        assert log.names[0] == "insert"
+        assert (refused.value.expected_version, refused.value.actual_version) == (0, 2)
+        assert [e.streamversion for e in await creator.load(stream)] == [1, 2]
+    finally:
+        await client.close()
+
+
 async def test_concurrent_appends_share_one_insert_and_each_learns_its_own_outcome(
     infra_endpoints: InfraEndpoints, database: AsyncDatabase[dict[str, Any]]
 ) -> None:

@@ -13,6 +13,8 @@ SQLite backend pushes nothing else down to SQL):
   ``HINT_INTERVAL`` versions so a cold lookup walks at most that many commits). A stale
   lower bound only costs lookups; an append from a remembered head skips the lookups entirely,
   because the insert of ``stream@head+1`` itself fails when another process got there first.
+  So does an append expecting a new stream (version 0): every stream's first commit is
+  ``stream@1``, whose insert fails if the stream has any event.
   (So a database restored to an older state under a running process needs that process
   restarted, as any cache would.)
 - A command's idempotency key is unique across commits (``command_key``); a marker document
@@ -125,6 +127,8 @@ class MongoEventStore:
         for attempt in range(1, attempts + 1):
             if known is not None and expected_version in (None, known[0]):
                 head, previous = known  # the insert below checks it: no lookup
+            elif expected_version == 0 and attempt == 1:
+                head, previous = 0, None  # the insert of ``stream@1`` checks it: no lookup
             else:
                 head, previous = await self._head(stream_id)
             known = None  # after a collision, look the head up
