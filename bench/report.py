@@ -59,7 +59,9 @@ class BenchResults:
     def writes_ceiling(self) -> float:
         """Events per second if each cost exactly its database writes, one after the other:
         the commit's insert, the published mark and the read-model update (two updates), at
-        the raw rates measured in this run (SQLite takes one write at a time)."""
+        the raw rates measured in this run. The pipeline does better since its inserts and
+        marks are shared among events (group commit, one ``update_many`` a relay round) and
+        its projection applies streams side by side: the figure shows what those bought."""
         return 1 / (1 / self.mongo.per_second + 2 / self.mongo_updates.per_second)
 
 
@@ -177,9 +179,10 @@ def render(results: BenchResults) -> str:
         f"  throughput: ours {tp.events_per_second:,.0f}/s ÷ {baseline_name} "
         f"{baseline_rate:,.0f}/s = {results.throughput_ratio:.2f}   "
         f"(goal ≥ {THROUGHPUT_GOAL}: {verdict(results.throughput_ratio >= THROUGHPUT_GOAL)})",
-        f"              (the database writes alone, 1 insert + 2 updates an event at this run's "
-        f"raw rates, allow {results.writes_ceiling:,.0f}/s = "
-        f"{results.writes_ceiling / baseline_rate:.2f} of the baseline)",
+        f"              (1 insert + 2 updates an event, one at a time at this run's raw rates, "
+        f"would allow {results.writes_ceiling:,.0f}/s = "
+        f"{results.writes_ceiling / baseline_rate:.2f} of the baseline; the pipeline shares "
+        f"inserts and marks among events and applies streams side by side)",
         f"  latency:    p99 end to end {ms(lat.end_to_end.p99)} ms   "
         f"(goal < {P99_GOAL_MS:g} ms: {verdict(lat.end_to_end.p99 < P99_GOAL_MS)})",
         f"  read model: {results.verification.posts_counted} posts counted for "
