@@ -3,10 +3,11 @@
 import asyncio
 import operator
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
-from bson import ObjectId
+from bson import Binary, ObjectId, Regex, Timestamp
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -204,3 +205,52 @@ async def test_an_id_range_of_plain_strings_is_read_in_order_through_the_index(
     assert (await pushdown({**plain, "other": 1}, {"_id": -1}))["limitPushdown"] is False
     not_plain = {"_id": {"$gt": "t:a| ", "$lt": "t:a|~"}}
     assert (await pushdown(not_plain, {"_id": -1}))["limitPushdown"] is False
+
+
+async def test_documents_of_every_stored_type_read_back_exactly_as_written(
+    database: AsyncDatabase[dict[str, Any]],
+) -> None:
+    """Our build decodes stored documents with its own single-pass decoder (upstream's remains
+    for anything unexpected): every BSON type FerretDB stores, nested and escaped, must come
+    back as written, whichever decoder read it."""
+    text = 'é<b>&amp;"quoted"\\ \n\t\u2028 日本 😀 \x01 /'
+    moon_landing = datetime(1969, 7, 20, 20, 17, 40, 123000, tzinfo=UTC)
+    document: dict[str, Any] = {
+        "_id": "every-type",
+        "string": text,
+        "empty string": "",
+        "int": -(2**31),
+        "long": 2**63 - 1,
+        "negative long": -(2**63),
+        "double": 1.5e300,
+        "negative zero": -0.0,  # reads back as 0.0, equal to it (lost before either decoder)
+        "tiny": 5e-324,
+        "true": True,
+        "false": False,
+        "null": None,
+        "date": moon_landing,
+        "object id": ObjectId("5f1e0c9a8b7d6c5e4f3a2b1c"),
+        "binary": b"\x00\xffbytes",  # subtype 0, which PyMongo reads as bytes
+        "user binary": Binary(b"\x01\x02", 0x80),
+        "uuid binary": Binary(b"0123456789abcdef", 4),
+        "regex": Regex("^é.*[a-z]$", "im"),
+        "timestamp": Timestamp(1_700_000_000, 7),
+        "nested": {
+            "deeper": {"list": [1, "two", 3.5, None, {"k": [True, {}]}], "empty": {}},
+            "clé <b> & 日本 😀": "a key beyond ASCII",
+        },
+        "mixed list": [{}, "", 0, -1, 2**40, {"a": {"b": [text]}}],  # no arrays in arrays in 1.x
+        "keys in order": {"z": 1, "a": 2, "m": 3},
+    }
+    collection = database["every_type"]
+    await collection.insert_one(document)
+
+    read = await collection.find_one({"_id": "every-type"})
+
+    expected = {**document, "date": moon_landing.replace(tzinfo=None)}  # PyMongo reads naive UTC
+    assert read == expected
+    assert read is not None
+    assert list(read["keys in order"]) == ["z", "a", "m"]
+    assert [found async for found in collection.find({"_id": {"$in": ["every-type"]}})] == [
+        expected
+    ]

@@ -731,7 +731,33 @@ FERRETDB_PATCHES += (
         ),
     ),
 )
-FERRETDB_PATCH_LEVEL = "agora-7"
+FERRETDB_PATCHES += (
+    # Stored documents are decoded by a single pass guided by their schema (the added file
+    # below says why); upstream's decoder stays, for whatever the fast one does not expect.
+    SourcePatch(
+        file="internal/handler/sjson/sjson.go",
+        upstream="func Unmarshal(data []byte) (*types.Document, error) {\n",
+        patched=(
+            "func Unmarshal(data []byte) (*types.Document, error) {\n"
+            "\tif doc, ok := fastUnmarshal(data); ok { // Agora's build: sjson_agora_fast.go\n"
+            "\t\treturn doc, nil\n"
+            "\t}\n"
+            "\n"
+            "\treturn upstreamUnmarshal(data)\n"
+            "}\n"
+            "\n"
+            "// upstreamUnmarshal is upstream's Unmarshal.\n"
+            "func upstreamUnmarshal(data []byte) (*types.Document, error) {\n"
+        ),
+    ),
+)
+FERRETDB_ADDED_FILES: dict[str, str] = {
+    "internal/handler/sjson/sjson_agora_fast.go": "patches/sjson_agora_fast.go",
+}
+"""Files of ours copied into FerretDB's source (path there: path under deploy/local/ferretdb).
+``patches/sjson_agora_fast_test.go`` compares the fast decoder with upstream's on random
+documents; run it by hand in a patched copy (``go test ./internal/handler/sjson/``)."""
+FERRETDB_PATCH_LEVEL = "agora-8"
 """Names the patch set; part of the install stamp, so a changed patch set rebuilds the binary."""
 
 
@@ -776,6 +802,8 @@ def _ferretdb_step(tool_module: Path, cache: Path) -> _Step:
         # The module zip lacks this generated file; without it the binary panics at start.
         (source / "build" / "version" / "version.txt").write_text(FERRETDB_VERSION + "\n")
         apply_source_patches(source, FERRETDB_PATCHES)
+        for target, ours in FERRETDB_ADDED_FILES.items():
+            shutil.copyfile(tool_module / ours, source / target)
         partial = home / "bin" / "ferretdb.partial"
         partial.parent.mkdir(parents=True, exist_ok=True)
         run_logged(
@@ -797,6 +825,7 @@ def _ferretdb_step(tool_module: Path, cache: Path) -> _Step:
             f"{FERRETDB_VERSION}+{FERRETDB_PATCH_LEVEL}+{FERRETDB_PATCHES!r}",
             tool_module / "go.mod",
             tool_module / "go.sum",
+            *(tool_module / ours for ours in FERRETDB_ADDED_FILES.values()),
         ),
         build,
     )
