@@ -1,4 +1,6 @@
 import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -140,108 +142,112 @@ class CommandLog(monitoring.CommandListener):
         pass
 
 
-async def test_an_append_from_a_remembered_head_is_one_insert(
+@dataclass
+class LoggedDatabase:
+    """The test's database through a client that logs the commands it sends."""
+
+    database: AsyncDatabase[dict[str, Any]]
+    log: CommandLog
+
+    def store(self) -> MongoEventStore:
+        """A new store (a process of its own, remembering nothing) on the logged client."""
+        return MongoEventStore(database=self.database, source="/agora/test")
+
+
+@pytest.fixture
+async def logged(
     infra_endpoints: InfraEndpoints, database: AsyncDatabase[dict[str, Any]]
-) -> None:
+) -> AsyncIterator[LoggedDatabase]:
     log = CommandLog()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         infra_endpoints.mongo_url, event_listeners=[log]
     )
     try:
-        store = MongoEventStore(database=client[database.name], source="/agora/test")
-        stream = new_stream()
-        await store.append(stream_id=stream, expected_version=0, events=[TallyOpened(title="t")])
-        for version in range(1, HINT_INTERVAL - 1):
-            log.names.clear()
-            await store.append(
-                stream_id=stream, expected_version=version, events=[TallyIncremented(by=1)]
-            )
-            assert log.names == ["insert"]
-        assert await database[HEADS_COLLECTION].count_documents({}) == 0
-        log.names.clear()
-        await store.append(stream_id=stream, expected_version=None, events=[TallyIncremented(by=1)])
-        assert log.names[0] == "insert"  # crossing the interval raises the stored hint too
-        assert await database[HEADS_COLLECTION].find_one({"_id": stream}) == {
-            "_id": stream,
-            "version": HINT_INTERVAL,
-            "commit_id": f"{stream}@{HINT_INTERVAL}",
-        }
+        yield LoggedDatabase(database=client[database.name], log=log)
     finally:
         await client.close()
+
+
+async def test_an_append_from_a_remembered_head_is_one_insert(
+    logged: LoggedDatabase, database: AsyncDatabase[dict[str, Any]]
+) -> None:
+    log = logged.log
+    store = logged.store()
+    stream = new_stream()
+    await store.append(stream_id=stream, expected_version=0, events=[TallyOpened(title="t")])
+    for version in range(1, HINT_INTERVAL - 1):
+        log.names.clear()
+        await store.append(
+            stream_id=stream, expected_version=version, events=[TallyIncremented(by=1)]
+        )
+        assert log.names == ["insert"]
+    assert await database[HEADS_COLLECTION].count_documents({}) == 0
+    log.names.clear()
+    await store.append(stream_id=stream, expected_version=None, events=[TallyIncremented(by=1)])
+    assert log.names[0] == "insert"  # crossing the interval raises the stored hint too
+    assert await database[HEADS_COLLECTION].find_one({"_id": stream}) == {
+        "_id": stream,
+        "version": HINT_INTERVAL,
+        "commit_id": f"{stream}@{HINT_INTERVAL}",
+    }
 
 
 async def test_an_append_creating_a_stream_is_one_insert_and_refused_if_it_exists(
-    infra_endpoints: InfraEndpoints, database: AsyncDatabase[dict[str, Any]]
+    logged: LoggedDatabase,
 ) -> None:
     """Expecting version 0 needs no lookup, even in a process that never saw the stream: its
     first commit is ``stream@1``, and that insert fails when the stream has events."""
-    log = CommandLog()
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        infra_endpoints.mongo_url, event_listeners=[log]
-    )
-    try:
-        creator = MongoEventStore(database=client[database.name], source="/agora/test")
-        stream = new_stream()
-        await creator.append(stream_id=stream, expected_version=0, events=[TallyOpened(title="t")])
-        assert log.names == ["insert"]
+    log = logged.log
+    creator = logged.store()
+    stream = new_stream()
+    await creator.append(stream_id=stream, expected_version=0, events=[TallyOpened(title="t")])
+    assert log.names == ["insert"]
 
-        elsewhere = MongoEventStore(database=client[database.name], source="/agora/test")
-        await elsewhere.append(
-            stream_id=stream, expected_version=1, events=[TallyIncremented(by=1)]
+    elsewhere = logged.store()
+    await elsewhere.append(stream_id=stream, expected_version=1, events=[TallyIncremented(by=1)])
+    log.names.clear()
+    with pytest.raises(ConcurrencyError) as refused:
+        await creator.append(
+            stream_id=stream, expected_version=0, events=[TallyOpened(title="again")]
         )
-        log.names.clear()
-        with pytest.raises(ConcurrencyError) as refused:
-            await creator.append(
-                stream_id=stream, expected_version=0, events=[TallyOpened(title="again")]
-            )
-        assert log.names[0] == "insert"
-        assert (refused.value.expected_version, refused.value.actual_version) == (0, 2)
-        assert [e.streamversion for e in await creator.load(stream)] == [1, 2]
-    finally:
-        await client.close()
+    assert log.names[0] == "insert"
+    assert (refused.value.expected_version, refused.value.actual_version) == (0, 2)
+    assert [e.streamversion for e in await creator.load(stream)] == [1, 2]
 
 
 async def test_concurrent_appends_share_one_insert_and_each_learns_its_own_outcome(
-    infra_endpoints: InfraEndpoints, database: AsyncDatabase[dict[str, Any]]
+    logged: LoggedDatabase,
 ) -> None:
     """Appends arriving together go out as one ``insert_many`` (group commit); an append that
     collides in the group is refused alone, the others are stored."""
-    log = CommandLog()
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        infra_endpoints.mongo_url, event_listeners=[log]
+    log = logged.log
+    store = logged.store()
+    streams = [new_stream() for _ in range(21)]
+    opened = [TallyOpened(title="t")]
+    for stream in streams:  # heads the store remembers: each append below is its insert
+        await store.append(stream_id=stream, expected_version=0, events=opened)
+    contested, others = streams[0], streams[1:]
+    log.names.clear()
+
+    outcomes = await asyncio.gather(
+        *(
+            store.append(stream_id=stream, expected_version=1, events=[TallyIncremented(by=1)])
+            for stream in others
+        ),
+        *(
+            store.append(stream_id=contested, expected_version=1, events=[TallyIncremented(by=n)])
+            for n in range(1, 4)
+        ),
+        return_exceptions=True,
     )
-    try:
-        store = MongoEventStore(database=client[database.name], source="/agora/test")
-        streams = [new_stream() for _ in range(21)]
-        opened = [TallyOpened(title="t")]
-        for stream in streams:  # heads the store remembers: each append below is its insert
-            await store.append(stream_id=stream, expected_version=0, events=opened)
-        contested, others = streams[0], streams[1:]
-        log.names.clear()
 
-        outcomes = await asyncio.gather(
-            *(
-                store.append(stream_id=stream, expected_version=1, events=[TallyIncremented(by=1)])
-                for stream in others
-            ),
-            *(
-                store.append(
-                    stream_id=contested, expected_version=1, events=[TallyIncremented(by=n)]
-                )
-                for n in range(1, 4)
-            ),
-            return_exceptions=True,
-        )
-
-        assert log.names.count("insert") == 1, log.names
-        assert all(isinstance(outcome, AppendResult) for outcome in outcomes[:20]), outcomes
-        refused = [outcome for outcome in outcomes[20:] if isinstance(outcome, ConcurrencyError)]
-        assert len(refused) == 2, outcomes[20:]
-        assert await store.stream_version(contested) == 2
-        for stream in others:
-            assert await store.stream_version(stream) == 2
-    finally:
-        await client.close()
+    assert log.names.count("insert") == 1, log.names
+    assert all(isinstance(outcome, AppendResult) for outcome in outcomes[:20]), outcomes
+    refused = [outcome for outcome in outcomes[20:] if isinstance(outcome, ConcurrencyError)]
+    assert len(refused) == 2, outcomes[20:]
+    assert await store.stream_version(contested) == 2
+    for stream in others:
+        assert await store.stream_version(stream) == 2
 
 
 async def test_processes_remembering_stale_heads_still_append_in_order(

@@ -471,20 +471,11 @@ func (d *fastDecoder) skipSpace() {
 
 // object reads {"key": value, ...}, keeping where each value is.
 func (d *fastDecoder) object() ([]member, bool) {
-	d.skipSpace()
-
-	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
-		return nil, false
-	}
-
-	d.pos++
 	members := make([]member, 0, 8)
 
-	d.skipSpace()
-
-	if d.pos < len(d.data) && d.data[d.pos] == '}' {
-		d.pos++
-		return members, true
+	empty, ok := d.open('{', '}')
+	if !ok || empty {
+		return members, ok
 	}
 
 	for {
@@ -515,40 +506,20 @@ func (d *fastDecoder) object() ([]member, bool) {
 
 		members = append(members, member{key: key, value: value})
 
-		d.skipSpace()
-
-		if d.pos >= len(d.data) {
-			return nil, false
-		}
-
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
-			return members, true
-		default:
-			return nil, false
+		closed, ok := d.separator('}')
+		if !ok || closed {
+			return members, ok
 		}
 	}
 }
 
 // array reads [value, ...], keeping where each value is.
 func (d *fastDecoder) array() ([]span, bool) {
-	d.skipSpace()
-
-	if d.pos >= len(d.data) || d.data[d.pos] != '[' {
-		return nil, false
-	}
-
-	d.pos++
 	items := make([]span, 0, 8)
 
-	d.skipSpace()
-
-	if d.pos < len(d.data) && d.data[d.pos] == ']' {
-		d.pos++
-		return items, true
+	empty, ok := d.open('[', ']')
+	if !ok || empty {
+		return items, ok
 	}
 
 	for {
@@ -559,22 +530,51 @@ func (d *fastDecoder) array() ([]span, bool) {
 
 		items = append(items, item)
 
-		d.skipSpace()
-
-		if d.pos >= len(d.data) {
-			return nil, false
-		}
-
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
-			return items, true
-		default:
-			return nil, false
+		closed, ok := d.separator(']')
+		if !ok || closed {
+			return items, ok
 		}
 	}
+}
+
+// open moves past an object's or array's opening bracket, and past its closing one too when
+// nothing is between them (empty).
+func (d *fastDecoder) open(opening, closing byte) (empty, ok bool) {
+	d.skipSpace()
+
+	if d.pos >= len(d.data) || d.data[d.pos] != opening {
+		return false, false
+	}
+
+	d.pos++
+	d.skipSpace()
+
+	if d.pos < len(d.data) && d.data[d.pos] == closing {
+		d.pos++
+		return true, true
+	}
+
+	return false, true
+}
+
+// separator moves past the comma after a member or item, or past the closing bracket (closed).
+func (d *fastDecoder) separator(closing byte) (closed, ok bool) {
+	d.skipSpace()
+
+	if d.pos >= len(d.data) {
+		return false, false
+	}
+
+	switch d.data[d.pos] {
+	case ',':
+		d.pos++
+		return false, true
+	case closing:
+		d.pos++
+		return true, true
+	}
+
+	return false, false
 }
 
 // skipValue moves past one value and says where it was; nested values are only checked for

@@ -1,3 +1,7 @@
+// Agora's differential test of sjson_agora_fast.go against upstream's decoder. Not part of the
+// build: copy both files into internal/handler/sjson of a patched FerretDB source and run
+// `go test ./internal/handler/sjson/` there (it needs testify, as upstream's tests do).
+
 package sjson
 
 import (
@@ -49,7 +53,7 @@ func randValue(r *rand.Rand, depth int) any {
 	case 6:
 		return r.Intn(2) == 0
 	case 7:
-		return time.UnixMilli(r.Int63n(1 << 45) - 1<<44)
+		return time.UnixMilli(r.Int63n(1<<45) - 1<<44)
 	case 8:
 		return types.Null
 	case 9:
