@@ -238,6 +238,7 @@ async def test_documents_of_every_stored_type_read_back_exactly_as_written(
         "nested": {
             "deeper": {"list": [1, "two", 3.5, None, {"k": [True, {}]}], "empty": {}},
             "clé <b> & 日本 😀": "a key beyond ASCII",
+            'a "quoted" key\\ with\ta tab': "a key JSON escapes",
         },
         "mixed list": [{}, "", 0, -1, 2**40, {"a": {"b": [text]}}],  # no arrays in arrays in 1.x
         "keys in order": {"z": 1, "a": 2, "m": 3},
