@@ -7,7 +7,7 @@ import httpx
 import pytest
 from opentelemetry.sdk.resources import SERVICE_NAME
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 
 from agora.servicekit import ServiceSettings
 from agora.servicekit.logging import configure_logging
@@ -32,6 +32,61 @@ async def test_an_inbound_traceparent_is_continued_by_the_server_span(
     assert server_span.attributes is not None
     assert server_span.attributes["http.route"] == "/things/{thing_id}"
     assert server_span.name == "GET /things/{thing_id}"
+
+
+async def test_the_server_span_carries_the_http_semantic_convention_attributes(
+    client: httpx.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    await client.get("/things/3?x=1")
+
+    [server_span] = spans.get_finished_spans()
+    attributes = dict(server_span.attributes or {})
+    assert attributes["http.request.method"] == "GET"
+    assert attributes["url.path"] == "/things/3"
+    assert attributes["url.scheme"] == "http"
+    assert attributes["http.route"] == "/things/{thing_id}"
+    assert attributes["http.response.status_code"] == 200
+    assert "server.address" in attributes
+    assert server_span.status.status_code is StatusCode.UNSET
+
+
+async def test_a_server_error_marks_the_span_as_an_error_and_a_client_error_does_not(
+    client: httpx.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    assert (await client.get("/boom")).status_code == 500
+    assert (await client.get("/things/not-a-number")).status_code == 422
+
+    boom, invalid = spans.get_finished_spans()
+    assert boom.name == "GET /boom"
+    assert boom.status.status_code is StatusCode.ERROR
+    assert dict(boom.attributes or {})["http.response.status_code"] == 500
+    assert invalid.status.status_code is StatusCode.UNSET
+    assert dict(invalid.attributes or {})["http.response.status_code"] == 422
+
+
+async def test_a_request_matching_no_route_is_named_by_its_method_only(
+    client: httpx.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    await client.get("/nowhere/42")
+    await client.request("BREW", "/things/1")
+
+    unrouted, unknown_method = spans.get_finished_spans()
+    assert unrouted.name == "GET"  # never the raw path: span names stay few
+    assert "http.route" not in dict(unrouted.attributes or {})
+    assert unknown_method.name.startswith("HTTP")
+    assert dict(unknown_method.attributes or {})["http.request.method"] == "_OTHER"
+
+
+async def test_the_trace_state_of_the_request_is_continued(
+    client: httpx.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    response = await client.get(
+        "/things/5", headers={"traceparent": TRACEPARENT, "tracestate": "vendor=abc"}
+    )
+
+    assert response.status_code == 200
+    [server_span] = spans.get_finished_spans()
+    assert server_span.context.trace_state.get("vendor") == "abc"
 
 
 async def test_a_request_is_one_server_span_without_a_span_per_asgi_message(

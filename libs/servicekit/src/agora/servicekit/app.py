@@ -25,7 +25,7 @@ from agora.servicekit.problems import (
 )
 from agora.servicekit.revocation import CardFollower, RevokedAccess
 from agora.servicekit.settings import ServiceSettings
-from agora.servicekit.tracing import install_tracing, instrument_app
+from agora.servicekit.tracing import install_tracing, server_span_telemetry
 from agora.servicekit.workers import running
 
 ServiceLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -71,6 +71,7 @@ def create_app(
         docs_url=docs_url if serves_api else None,
         openapi_url=openapi_url if serves_api else None,
         redoc_url=None,
+        telemetry=server_span_telemetry(tracer_provider=tracer_provider),
         lifespan=_service_lifespan(
             settings=settings,
             lifespan=lifespan,
@@ -104,7 +105,6 @@ def create_app(
     app.include_router(metrics_router())
     for router in routers if serves_api else ():
         app.include_router(router)
-    instrument_app(app=app, tracer_provider=tracer_provider)
     return app
 
 
