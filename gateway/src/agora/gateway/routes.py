@@ -46,7 +46,6 @@ CurrentGateway = Annotated[Gateway, Depends(_gateway)]
 
 async def admit(request: Request, gateway: Gateway) -> Identity | Response:
     """The authenticated caller within their rate limit, or the problem answering them."""
-    instance = request.url.path
     caller = await gateway.authenticator.authenticate(request.headers.get("authorization"))
     if isinstance(caller, Refusal):
         if caller.status == 503:
@@ -55,17 +54,17 @@ async def admit(request: Request, gateway: Gateway) -> Identity | Response:
                 type_uri=IDENTITY_PROVIDER_UNAVAILABLE_TYPE,
                 title="The identity provider is unavailable",
                 detail=caller.detail,
-                instance=instance,
+                instance=request.url.path,
                 headers={"Retry-After": "5"},
             )
-        return unauthorized(detail=caller.detail, instance=instance)
+        return unauthorized(detail=caller.detail, instance=request.url.path)
     wait = gateway.person_limits.take(caller.person_id)
     if wait > 0:
         RATE_LIMITED.labels("person").inc()
         return rate_limited(
             detail=f"At most {gateway.person_limits.rate:g} requests per second per person "
             f"(bursts of {gateway.person_limits.burst}).",
-            instance=instance,
+            instance=request.url.path,
             retry_after_seconds=wait,
         )
     return caller
@@ -75,7 +74,6 @@ async def route_to_service(request: Request) -> Response:
     """Forward an authenticated caller's request to the service its path names."""
     gateway: Gateway = request.app.state.gateway
     service: str = request.path_params["service"]
-    instance = request.url.path
     caller = await admit(request, gateway)
     if isinstance(caller, Response):
         return caller
@@ -89,7 +87,7 @@ async def route_to_service(request: Request) -> Response:
             title="No such service",
             detail=f"There is no service named {service!r}; the services are "
             f"{', '.join(sorted(gateway.forwarder.services))}.",
-            instance=instance,
+            instance=request.url.path,
         )
     if not gateway.authenticator.may_use(caller, service):
         roles = sorted(gateway.authenticator.required_roles(service))
@@ -98,7 +96,7 @@ async def route_to_service(request: Request) -> Response:
             type_uri=ROLE_REQUIRED_TYPE,
             title="A platform role is required",
             detail=f"The {service} service is open to the roles {', '.join(roles)} only.",
-            instance=instance,
+            instance=request.url.path,
             service=service,
         )
     if gateway.activity is not None:

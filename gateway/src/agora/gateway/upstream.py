@@ -230,7 +230,7 @@ def request_headers(request: Request, route: ServiceRoute) -> list[tuple[str, st
     headers.extend(carrier.items())
     if request.client is not None:
         headers.append(("X-Forwarded-For", request.client.host))
-    headers.append(("X-Forwarded-Proto", request.url.scheme))
+    headers.append(("X-Forwarded-Proto", str(request.scope.get("scheme", "http"))))
     headers.append(("X-Forwarded-Prefix", gateway_prefix(route)))
     host = request.headers.get("host")
     if host:
@@ -329,14 +329,13 @@ class Forwarder:
 
     async def forward(self, request: Request, *, route: ServiceRoute, remainder: bytes) -> Response:
         """Forward ``request`` to ``route``; small bodies and answers whole, others streamed."""
-        instance = request.url.path
         if has_dot_segment(remainder):
             return gateway_problem(
                 status=400,
                 type_uri=INVALID_PATH_TYPE,
                 title="The path is not valid",
                 detail="Paths may not contain '.' or '..' segments.",
-                instance=instance,
+                instance=request.url.path,
             )
         declared = _declared_length(request.headers.getlist("content-length"))
         if declared is not None and declared > self._max_body:
@@ -351,7 +350,7 @@ class Forwarder:
                 type_uri=INVALID_HEADER_TYPE,
                 title="A header is not valid",
                 detail=str(error),
-                instance=instance,
+                instance=request.url.path,
             )
         body = _RequestBody(request)
         data: bytes | AsyncIterator[bytes] | None = None
@@ -368,13 +367,13 @@ class Forwarder:
         except (aiohttp.ClientError, TimeoutError) as error:
             if body.failure is not None:
                 raise body.failure from None
-            return self._failure(route, error, instance=instance)
+            return self._failure(route, error, instance=request.url.path)
         UPSTREAM_LATENCY.labels(route.name).observe(time.perf_counter() - started)
         UPSTREAM_REQUESTS.labels(route.name, str(upstream.status)).inc()
-        return await self._answer(upstream, route, instance=instance)
+        return await self._answer(upstream, route, request=request)
 
     async def _answer(
-        self, upstream: aiohttp.ClientResponse, route: ServiceRoute, *, instance: str
+        self, upstream: aiohttp.ClientResponse, route: ServiceRoute, *, request: Request
     ) -> Response:
         """The service's answer for the client: read whole when small, else streamed."""
         response: Response
@@ -383,7 +382,7 @@ class Forwarder:
             try:
                 body = await upstream.read()
             except (aiohttp.ClientError, TimeoutError) as error:
-                return self._failure(route, error, instance=instance)
+                return self._failure(route, error, instance=request.url.path)
             finally:
                 upstream.release()
             response = Response(content=body, status_code=upstream.status)
