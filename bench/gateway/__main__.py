@@ -31,11 +31,18 @@ from bench.feed.events import PostMaker
 from bench.feed.progress import ProjectionProgress
 from bench.gateway.checks import PathCheck, check_paths
 from bench.gateway.config import FULL, QUICK, GatewayBenchConfig
-from bench.gateway.load import Operation, Target, post_creation, timeline_read
+from bench.gateway.load import (
+    STEADY_CONNECTIONS,
+    Operation,
+    Target,
+    post_creation,
+    timeline_read,
+)
 from bench.gateway.measure import Comparison, compare
 from bench.gateway.organisation import Tokens, generate, import_posts, publish_facts
 from bench.gateway.report import (
     LOADED,
+    STEADY,
     UNLOADED,
     GatewayBenchResults,
     OrganisationSummary,
@@ -83,6 +90,15 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--latency-round-seconds", type=float, help="seconds per round, one in flight (3)"
     )
+    parser.add_argument(
+        "--steady-share",
+        type=float,
+        help="steady rate as a share of the direct throughput when loaded (0.5)",
+    )
+    parser.add_argument("--steady-rounds", type=int, help="rounds per side at a steady rate (4)")
+    parser.add_argument(
+        "--steady-round-seconds", type=float, help="seconds per round at a steady rate (4)"
+    )
     parser.add_argument("--warm-up-seconds", type=float, help="per side, never counted (3)")
     parser.add_argument("--seed", type=int, help="seed of the organisation, posts and load")
     pinning = parser.add_mutually_exclusive_group()
@@ -109,6 +125,9 @@ def configure(arguments: argparse.Namespace) -> GatewayBenchConfig:
         "latency_rounds": arguments.latency_rounds,
         "latency_round_seconds": arguments.latency_round_seconds,
         "warm_up_seconds": arguments.warm_up_seconds,
+        "steady_share": arguments.steady_share,
+        "steady_rounds": arguments.steady_rounds,
+        "steady_round_seconds": arguments.steady_round_seconds,
         "seed": arguments.seed,
     }
     changes: dict[str, Any] = {
@@ -210,7 +229,7 @@ async def _measure(
     async with aiohttp.ClientSession() as metrics_session:
         timer = ServerTimer(metrics_session, feed_url=feed.base_url, gateway_url=gateway.base_url)
         comparisons = await _compare_operations(
-            config, operations, direct, through, meter, "", timer
+            config, operations, direct, through, meter, "", timer, steady=True
         )
     with tempfile.NamedTemporaryFile(prefix="bench-stub-page-", suffix=".json") as page_file:
         page_file.write(page)
@@ -251,8 +270,11 @@ async def _compare_operations(
     meter: CpuMeter,
     prefix: str,
     timer: ServerTimer | None = None,
+    *,
+    steady: bool = False,
 ) -> dict[str, dict[str, Comparison]]:
-    """Each operation one at a time, then loaded, straight and through the gateway."""
+    """Each operation one at a time, then loaded, then (``steady``) at a steady rate below
+    saturation, straight and through the gateway."""
     comparisons: dict[str, dict[str, Comparison]] = {}
     for operation in operations:
         pair: dict[str, Comparison] = {}
@@ -283,6 +305,26 @@ async def _compare_operations(
                 timer=timer,
             )
         comparisons[operation.name] = {LOADED: pair[LOADED], UNLOADED: pair[UNLOADED]}
+        if steady:
+            rate = config.steady_share * pair[LOADED].direct.per_second
+            progress(
+                f"{prefix}{operation.name}, {rate:,.0f}/s steady: {config.steady_rounds} rounds "
+                f"of {config.steady_round_seconds:g} s per side"
+            )
+            comparisons[operation.name][STEADY] = await compare(
+                operation=operation,
+                direct=direct,
+                gateway=through,
+                concurrency=STEADY_CONNECTIONS,
+                per_second=rate,
+                rounds=config.steady_rounds,
+                round_seconds=config.steady_round_seconds,
+                warm_up_seconds=config.warm_up_seconds,
+                meter=meter,
+                label=f"{prefix}{operation.name} {STEADY}",
+                report=progress,
+                timer=timer,
+            )
     return comparisons
 
 

@@ -1,4 +1,5 @@
-"""The load: a fixed number of requests in flight (closed loop) against one path for a while.
+"""The load against one path for a while: a fixed number of requests in flight (closed loop),
+or requests sent on a fixed schedule whatever the answers (open loop, a steady rate).
 
 The client is aiohttp, whose CPU cost per request is about a tenth of httpx's (measured on the
 project machine: about 0.12 ms against 1.3 ms), so the load generator stays far from being the
@@ -20,6 +21,9 @@ from bench.gateway.organisation import Tokens, idempotency_key
 from bench.stats import rate
 
 REQUEST_TIMEOUT_SECONDS = 30.0
+STEADY_CONNECTIONS = 64
+"""At most this many requests in flight at a steady rate; the rate is chosen well below
+saturation, so it is reached only if a side stalls (and its latency then shows it)."""
 TIMELINE = "timeline"
 POST = "post"
 
@@ -124,25 +128,49 @@ async def run_round(
 
         async def worker() -> None:
             while time.perf_counter() < deadline:
-                call = operation.next_call()
-                began = time.perf_counter()
-                try:
-                    async with session.request(
-                        call.method,
-                        target.base_url + call.path,
-                        headers=call.headers,
-                        data=call.body,
-                    ) as response:
-                        await response.read()
-                        status = response.status
-                except (aiohttp.ClientError, TimeoutError) as error:
-                    result.failures[type(error).__name__] += 1
-                    continue
-                if status == call.expected:
-                    result.durations.append(time.perf_counter() - began)
-                else:
-                    result.failures[str(status)] += 1
+                await _send(session, target, operation.next_call(), time.perf_counter(), result)
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         result.seconds = time.perf_counter() - started
     return result
+
+
+async def run_steady_round(
+    *, target: Target, operation: Operation, per_second: float, seconds: float
+) -> RoundResult:
+    """One request every ``1 / per_second`` seconds for ``seconds``, each sent at its time
+    whether or not earlier ones were answered. A request's latency counts from the time it
+    was due, so a side that falls behind is not flattered by sending later (no coordinated
+    omission)."""
+    result = RoundResult(target.side)
+    async with new_session(STEADY_CONNECTIONS) as session:
+        started = time.perf_counter()
+        in_flight: list[asyncio.Task[None]] = []
+        for number in range(max(1, round(seconds * per_second))):
+            due = started + number / per_second
+            if (wait := due - time.perf_counter()) > 0:
+                await asyncio.sleep(wait)
+            call = operation.next_call()
+            in_flight.append(asyncio.create_task(_send(session, target, call, due, result)))
+        await asyncio.gather(*in_flight)
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+async def _send(
+    session: aiohttp.ClientSession, target: Target, call: Call, began: float, result: RoundResult
+) -> None:
+    """Send one request, read its answer, and note its outcome in ``result``."""
+    try:
+        async with session.request(
+            call.method, target.base_url + call.path, headers=call.headers, data=call.body
+        ) as response:
+            await response.read()
+            status = response.status
+    except (aiohttp.ClientError, TimeoutError) as error:
+        result.failures[type(error).__name__] += 1
+        return
+    if status == call.expected:
+        result.durations.append(time.perf_counter() - began)
+    else:
+        result.failures[str(status)] += 1

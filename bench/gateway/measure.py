@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.cpu import CpuMeter, CpuUsage
-from bench.gateway.load import Operation, RoundResult, Target, run_round
+from bench.gateway.load import Operation, RoundResult, Target, run_round, run_steady_round
 from bench.gateway.server_time import ServerTimer, ServerTimes
 from bench.stats import Distribution, distribution, rate
 
@@ -59,14 +59,24 @@ def _rounded(value: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class Comparison:
-    """One operation at one concurrency, straight to the feed and through the gateway."""
+    """One operation under one load, straight to the feed and through the gateway."""
 
     operation: str
     concurrency: int
+    """Requests in flight (closed loop); with ``per_second``, the most allowed at once."""
     rounds: int
     round_seconds: float
     direct: SideResult
     gateway: SideResult
+    per_second: float | None = None
+    """The steady rate requests were sent at (open loop), or None for a closed loop."""
+
+    @property
+    def load(self) -> str:
+        """The load in words: ``8 in flight`` or ``137/s steady``."""
+        if self.per_second is None:
+            return f"{self.concurrency} in flight"
+        return f"{self.per_second:,.0f}/s steady"
 
     @property
     def throughput_ratio(self) -> float:
@@ -105,6 +115,7 @@ class Comparison:
         """The figures for the JSON line."""
         return {
             "concurrency": self.concurrency,
+            "per_second": None if self.per_second is None else round(self.per_second, 1),
             "rounds": self.rounds,
             "round_seconds": self.round_seconds,
             "direct": self.direct.as_dict(),
@@ -141,22 +152,30 @@ async def compare(
     label: str,
     report: Report,
     timer: ServerTimer | None = None,
+    per_second: float | None = None,
 ) -> Comparison:
     """Warm both sides up, then measure ``rounds`` rounds of each, interleaved (with the
-    services' own time per side when ``timer`` reads it)."""
-    for target in (direct, gateway):
-        await run_round(
-            target=target, operation=operation, concurrency=concurrency, seconds=warm_up_seconds
+    services' own time per side when ``timer`` reads it); ``concurrency`` requests in flight,
+    or with ``per_second`` requests sent at that steady rate."""
+
+    async def load(target: Target, seconds: float) -> RoundResult:
+        if per_second is None:
+            return await run_round(
+                target=target, operation=operation, concurrency=concurrency, seconds=seconds
+            )
+        return await run_steady_round(
+            target=target, operation=operation, per_second=per_second, seconds=seconds
         )
+
+    for target in (direct, gateway):
+        await load(target, warm_up_seconds)
     results: dict[str, list[RoundResult]] = {direct.side: [], gateway.side: []}
     usages: dict[str, list[CpuUsage]] = {direct.side: [], gateway.side: []}
     server: dict[str, ServerTimes] = {direct.side: ServerTimes(), gateway.side: ServerTimes()}
     for number, target in enumerate(round_order(rounds, direct, gateway)):
         before = await timer.snapshot() if timer else None
         with meter.phase(f"{label} {target.side} {number}") as usage:
-            result = await run_round(
-                target=target, operation=operation, concurrency=concurrency, seconds=round_seconds
-            )
+            result = await load(target, round_seconds)
         if timer and before:
             server[target.side] += await timer.snapshot() - before
         results[target.side].append(result)
@@ -172,6 +191,7 @@ async def compare(
         round_seconds=round_seconds,
         direct=sides[direct.side],
         gateway=sides[gateway.side],
+        per_second=per_second,
     )
     report(
         f"{label}: direct {comparison.direct.per_second:,.0f}/s "

@@ -14,6 +14,7 @@ from bench.report import ms, verdict
 WIDTH = 100
 LOADED = "loaded"
 UNLOADED = "unloaded"
+STEADY = "steady"
 OPERATION_NAMES = {TIMELINE: "home timeline read", POST: "post creation"}
 PROCESSES = ("bench", "gateway", "feed", "kafka", "ferretdb")
 CLIENT_BUSY_CORES = 0.8
@@ -50,7 +51,8 @@ class GatewayBenchResults:
     organisation: OrganisationSummary
     check: PathCheck
     comparisons: dict[str, dict[str, Comparison]]
-    """Operation → ``loaded`` (at ``config.concurrency``) or ``unloaded`` (one in flight)."""
+    """Operation → ``loaded`` (at ``config.concurrency``), ``unloaded`` (one in flight) and
+    ``steady`` (at a steady rate)."""
     stub_comparisons: dict[str, dict[str, Comparison]]
     """The same, with a stub service that answers at once in the feed's place."""
     total_seconds: float
@@ -65,14 +67,24 @@ class GatewayBenchResults:
 
     @property
     def p50_goal_met(self) -> bool:
-        """The gateway adds at most 3 ms to every operation's median, one request at a time."""
+        """The gateway adds at most 3 ms to every operation's median, one request at a time
+        and at the steady rate (busy, not saturated).
+
+        Not at saturation: with a fixed number of requests in flight, latency is that number
+        over the throughput (Little's law), so the median added there restates the
+        throughput ratio (0.8 of it is 25 % more time per request) rather than measuring
+        what the gateway adds to a request; it is reported, not judged.
+        """
         return all(
-            pair[UNLOADED].p50_added_ms <= P50_ADDED_GOAL_MS for pair in self.comparisons.values()
+            pair[label].p50_added_ms <= P50_ADDED_GOAL_MS
+            for pair in self.comparisons.values()
+            for label in (UNLOADED, STEADY)
+            if label in pair
         )
 
     @property
     def p50_loaded_goal_met(self) -> bool:
-        """The same at the throughput measurement's concurrency, queueing included."""
+        """The median added at the throughput measurement's concurrency, saturated (reported)."""
         return all(
             pair[LOADED].p50_added_ms <= P50_ADDED_GOAL_MS for pair in self.comparisons.values()
         )
@@ -126,8 +138,15 @@ def render(results: GatewayBenchResults) -> str:
     for label, title in (
         (LOADED, f"Throughput at {config.concurrency} requests in flight"),
         (UNLOADED, f"Latency with {config.latency_concurrency} request in flight (no queueing)"),
+        (
+            STEADY,
+            f"Latency at a steady rate, {config.steady_share:.0%} of the direct throughput above "
+            "(requests sent on schedule whatever the answers, timed from when each was due)",
+        ),
     ):
-        some = next(iter(results.comparisons.values()))[label]
+        some = next(iter(results.comparisons.values())).get(label)
+        if some is None:
+            continue
         lines += [
             f"{title}: {some.rounds} rounds of {some.round_seconds:g} s per side, alternating; "
             "warm-up excluded",
@@ -137,6 +156,8 @@ def render(results: GatewayBenchResults) -> str:
         for operation, pair in results.comparisons.items():
             comparison = pair[label]
             name = OPERATION_NAMES.get(operation, operation)
+            if comparison.per_second is not None:
+                name = f"{name}, {comparison.per_second:,.0f}/s"
             lines += [
                 _side_row(name, comparison.direct),
                 _side_row("", comparison.gateway),
@@ -222,7 +243,7 @@ def _cpu_lines(results: GatewayBenchResults) -> list[str]:
                 lines.append(f"{name:<40} {cells}")
     for operation, pair in results.comparisons.items():
         costs = [
-            f"{per_request:.2f} ms at {comparison.concurrency} in flight"
+            f"{per_request:.2f} ms at {comparison.load}"
             for comparison in pair.values()
             if (per_request := comparison.gateway_cpu_ms_per_request) is not None
         ]
@@ -247,18 +268,26 @@ def _goal_lines(results: GatewayBenchResults) -> list[str]:
         name = OPERATION_NAMES.get(operation, operation)
         loaded, unloaded = pair[LOADED], pair[UNLOADED]
         kept = loaded.throughput_ratio >= THROUGHPUT_RATIO_GOAL
+        steady = pair.get(STEADY)
+        at_rate = (
+            ""
+            if steady is None
+            else f", {steady.p50_added_ms:+.1f} ms at {steady.load} "
+            f"({verdict(steady.p50_added_ms <= P50_ADDED_GOAL_MS)})"
+        )
         lines += [
             f"  {name:<20} throughput ratio {loaded.throughput_ratio:.2f} "
             f"(≥ {THROUGHPUT_RATIO_GOAL}: {verdict(kept)})"
             f"   p50 added {unloaded.p50_added_ms:+.1f} ms one at a time "
-            f"(≤ {P50_ADDED_GOAL_MS:g}: {verdict(unloaded.p50_added_ms <= P50_ADDED_GOAL_MS)}), "
-            f"{loaded.p50_added_ms:+.1f} ms at {loaded.concurrency} in flight "
-            f"({verdict(loaded.p50_added_ms <= P50_ADDED_GOAL_MS)})",
+            f"(≤ {P50_ADDED_GOAL_MS:g}: {verdict(unloaded.p50_added_ms <= P50_ADDED_GOAL_MS)})"
+            f"{at_rate}",
+            f"  {'':<20} saturated at {loaded.load}: p50 {loaded.p50_added_ms:+.1f} ms "
+            "(reported, not judged: there latency is requests in flight over throughput, "
+            "the ratio restated)",
         ]
     lines += [
         f"  throughput: {verdict(results.throughput_goal_met)}   "
-        f"p50 one at a time: {verdict(results.p50_goal_met)}   "
-        f"p50 at {results.config.concurrency} in flight: {verdict(results.p50_loaded_goal_met)}",
+        f"p50 one at a time and at a steady rate: {verdict(results.p50_goal_met)}",
         f"  failed requests: {results.failures}"
         + ("" if results.failures == 0 else "   (the figures above exclude them; see the rows)"),
     ]

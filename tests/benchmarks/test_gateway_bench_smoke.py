@@ -20,6 +20,8 @@ SMALLEST = [
     "--round-seconds", "0.5",
     "--latency-rounds", "2",
     "--latency-round-seconds", "0.3",
+    "--steady-rounds", "2",
+    "--steady-round-seconds", "0.5",
     "--warm-up-seconds", "0.2",
     "--no-pin",
 ]  # fmt: skip
@@ -51,7 +53,12 @@ def test_the_smallest_gateway_bench_runs_end_to_end(run_bench: RunBench) -> None
     assert figures["paths"]["gateway_location"].startswith("/api/v1/feed/posts/")
     assert set(figures["operations"]) == {"timeline", "post"}
     for operation in figures["operations"].values():
-        assert set(operation) == {"loaded", "unloaded"}
+        assert set(operation) == {"loaded", "unloaded", "steady"}
+        assert operation["loaded"]["per_second"] is None
+        # Half the direct side's loaded throughput, sent on schedule to both sides.
+        steady_rate = operation["steady"]["per_second"]
+        assert steady_rate == pytest.approx(operation["loaded"]["direct"]["per_s"] / 2, rel=0.01)
+        assert operation["steady"]["direct"]["per_s"] == pytest.approx(steady_rate, rel=0.5)
         for comparison in operation.values():
             assert comparison["throughput_ratio"] > 0
             assert isinstance(comparison["p50_added_ms"], float)
@@ -71,7 +78,7 @@ def test_the_smallest_gateway_bench_runs_end_to_end(run_bench: RunBench) -> None
             assert isinstance(comparison["gateway"]["gateway_upstream_ms"], float)
     assert set(figures["stub_operations"]) == {"timeline", "post"}
     for operation in figures["stub_operations"].values():
-        assert set(operation) == {"loaded", "unloaded"}
+        assert set(operation) == {"loaded", "unloaded"}  # no steady rate for the stub
         for comparison in operation.values():
             for side in ("direct", "gateway"):
                 assert comparison[side]["requests"] > 0
@@ -79,6 +86,7 @@ def test_the_smallest_gateway_bench_runs_end_to_end(run_bench: RunBench) -> None
                 assert comparison[side]["feed_ms"] is None  # the stub keeps no such sums
             assert isinstance(comparison["gateway_cpu_ms_per_request"], float)
     assert run.has_line_starting("The gateway's own cost")
+    assert run.has_line_starting("Latency at a steady rate")
     assert any("means: the feed serving a request" in line for line in run.lines)
     assert figures["failures"] == 0
     assert set(figures["goals"]) == {
