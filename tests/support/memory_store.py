@@ -30,6 +30,7 @@ class InMemoryEventStore:
         actor: str | None = None,
         command_id: str | None = None,
         command_fingerprint: str | None = None,
+        command_checked: bool = False,  # under its lock the lookup below costs nothing
     ) -> AppendResult:
         if not is_valid_stream_id(stream_id) or not events:
             raise ValueError("invalid append")

@@ -215,6 +215,78 @@ async def test_an_append_creating_a_stream_is_one_insert_and_refused_if_it_exist
     assert [e.streamversion for e in await creator.load(stream)] == [1, 2]
 
 
+async def test_creating_an_aggregate_under_a_fresh_id_reads_only_the_command_marker(
+    logged: LoggedDatabase,
+) -> None:
+    """``expected_version=0`` loads nothing (no snapshot, no chain) and the store does not look
+    the command up a second time: one read, the commit's insert, the marker's insert."""
+    log = logged.log
+    await logged.store().create_indexes()
+    repository = AggregateRepository(
+        aggregate=Tally(),
+        store=logged.store(),
+        registry=registry,
+        snapshots=MongoSnapshotStore(database=logged.database),
+    )
+    stream = new_stream()
+    log.names.clear()
+
+    outcome = await repository.execute(
+        stream_id=stream,
+        decide=open_tally("Coffee"),
+        expected_version=0,
+        actor="person-1",
+        command_id="create-1",
+    )
+
+    assert log.names == ["find", "insert", "insert"]
+    assert (outcome.version, outcome.state.title) == (1, "Coffee")
+    retry = await repository.execute(
+        stream_id=new_stream(),  # a retried creation comes with a fresh id of its own
+        decide=open_tally("Coffee"),
+        expected_version=0,
+        actor="person-1",
+        command_id="create-1",
+    )
+    assert retry.deduplicated
+    assert [e.id for e in retry.events] == [e.id for e in outcome.events]
+    assert retry.state.title == "Coffee"
+    with pytest.raises(ConcurrencyError) as exists:
+        await repository.execute(
+            stream_id=stream, decide=open_tally("Tea"), expected_version=0, command_id="other"
+        )
+    assert (exists.value.expected_version, exists.value.actual_version) == (0, 1)
+
+
+async def test_a_retry_stored_after_the_callers_check_is_found_by_its_collision(
+    store: MongoEventStore,
+) -> None:
+    """``command_checked``: the caller's lookup found nothing, then a concurrent retry of the
+    same command was stored (here: in another stream, as a creation under a fresh id): the
+    append collides on the command's key and answers with what that retry stored."""
+    first = await store.append(
+        stream_id=new_stream(),
+        expected_version=0,
+        events=[TallyOpened(title="t")],
+        actor="person-1",
+        command_id="k1",
+    )
+
+    again = await store.append(
+        stream_id=(elsewhere := new_stream()),
+        expected_version=0,
+        events=[TallyOpened(title="t")],
+        actor="person-1",
+        command_id="k1",
+        command_checked=True,
+    )
+
+    assert again.deduplicated
+    assert again.stream_id == first.stream_id
+    assert [e.id for e in again.events] == [e.id for e in first.events]
+    assert await store.stream_version(elsewhere) == 0
+
+
 async def test_concurrent_appends_share_one_insert_and_each_learns_its_own_outcome(
     logged: LoggedDatabase,
 ) -> None:

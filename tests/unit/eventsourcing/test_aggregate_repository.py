@@ -54,3 +54,18 @@ async def test_a_retried_command_is_not_decided_again(
     assert retry.deduplicated
     assert [e.id for e in retry.events] == [e.id for e in first.events]
     assert (await repository.load("tally-1")).state.total == 5
+
+
+async def test_expecting_a_new_stream_decides_on_the_initial_state_and_refuses_an_existing_one(
+    repository: AggregateRepository[TallyState],
+) -> None:
+    outcome = await repository.execute(
+        stream_id="tally-1", decide=open_tally("Coffee"), expected_version=0
+    )
+    assert (outcome.version, outcome.state.title) == (1, "Coffee")
+
+    with pytest.raises(ConcurrencyError) as exists:
+        await repository.execute(stream_id="tally-1", decide=increment(1), expected_version=0)
+
+    assert (exists.value.expected_version, exists.value.actual_version) == (0, 1)
+    assert (await repository.load("tally-1")).state == TallyState(title="Coffee", total=0)

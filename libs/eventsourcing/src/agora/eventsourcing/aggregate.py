@@ -113,7 +113,9 @@ class AggregateRepository(Generic[StateT]):
         """Run ``decide`` on the current state and append its events.
 
         With ``expected_version`` (e.g. from ``If-Match``) a stale caller gets
-        ``ConcurrencyError``; without it, a lost race is retried on the fresh state.
+        ``ConcurrencyError``; without it, a lost race is retried on the fresh state. With
+        ``expected_version=0`` (a stream the caller creates, e.g. under a fresh id) nothing is
+        read: ``decide`` gets the initial state, and the append refuses it if the stream exists.
         """
         if command_id is not None:
             earlier = await self._store.command_result(
@@ -129,7 +131,11 @@ class AggregateRepository(Generic[StateT]):
                 )
         attempts = 1 if expected_version is not None else self._conflict_retries
         for attempt in range(1, attempts + 1):
-            loaded = await self.load(stream_id)
+            loaded = (
+                Loaded(state=self._aggregate.initial_state(), version=0)
+                if expected_version == 0
+                else await self.load(stream_id)
+            )
             if expected_version is not None and loaded.version != expected_version:
                 raise ConcurrencyError(
                     stream_id=stream_id,
@@ -149,14 +155,16 @@ class AggregateRepository(Generic[StateT]):
                     actor=actor,
                     command_id=command_id,
                     command_fingerprint=command_fingerprint,
+                    command_checked=command_id is not None,  # looked up above
                 )
             except ConcurrencyError:
                 if attempt == attempts:
                     raise
                 continue
             if result.deduplicated:
-                # A concurrent retry of this command stored it first: report what is stored.
-                state = (await self.load(stream_id)).state
+                # A concurrent retry of this command stored it first (maybe in another stream,
+                # under another fresh id): report what is stored.
+                state = (await self.load(result.stream_id)).state
             else:
                 state = loaded.state
                 for event in new_events:

@@ -114,11 +114,12 @@ class MongoEventStore:
         actor: str | None = None,
         command_id: str | None = None,
         command_fingerprint: str | None = None,
+        command_checked: bool = False,
     ) -> AppendResult:
         """Append one batch atomically; see ``EventStore.append``."""
         _check_append(stream_id, events)
         key = None if command_id is None else command_key(actor=actor, command_id=command_id)
-        if key is not None and command_id is not None:
+        if key is not None and command_id is not None and not command_checked:
             original = await self._original_by_marker(key, command_id, command_fingerprint)
             if original is not None:
                 return original

@@ -37,12 +37,15 @@ class EventStore(Protocol):
         actor: str | None = None,
         command_id: str | None = None,
         command_fingerprint: str | None = None,
+        command_checked: bool = False,
     ) -> AppendResult:
         """Append ``events`` if the stream is at ``expected_version`` (0: must not exist).
 
         Raises ``ConcurrencyError`` when it is not; a ``command_id`` seen before returns the
         original result (``deduplicated=True``) instead of appending again, and raises
-        ``IdempotencyKeyReusedError`` when its fingerprint differs.
+        ``IdempotencyKeyReusedError`` when its fingerprint differs. ``command_checked`` says
+        the caller has just found no result for ``command_id`` (``command_result``): the store
+        may skip its own lookup, and still finds a retry stored meanwhile when it collides.
         """
         ...
 

@@ -107,7 +107,7 @@ class FeedService:
     async def publish(
         self, *, command: PublishPost, context: CommandContext
     ) -> CommandOutcome[PostState]:
-        """Publish a new post."""
+        """Publish a new post (``command.post_id`` freshly generated)."""
         community = await self._community(command.place.kind, command.place.id)
         now = self.now()
         return await self._run(
@@ -115,6 +115,7 @@ class FeedService:
             command.post_id,
             lambda state: decisions.decide_publish(state, community, context.actor, command, now),
             context,
+            fresh_id=True,
         )
 
     async def import_post(
@@ -161,7 +162,7 @@ class FeedService:
     async def share(
         self, *, source_post_id: str, command: SharePost, context: CommandContext
     ) -> CommandOutcome[PostState]:
-        """Share an existing post as a new one."""
+        """Share an existing post as a new one (``command.post_id`` freshly generated)."""
         source, source_community, target_community = await self._share_facts(
             source_post_id, command
         )
@@ -177,6 +178,7 @@ class FeedService:
                 command=command,
             ),
             context,
+            fresh_id=True,
         )
 
     async def import_share(
@@ -272,19 +274,25 @@ class FeedService:
         decide: Decide[StateT],
         context: CommandContext,
         expected_version: int | None = None,
+        *,
+        fresh_id: bool = False,
     ) -> CommandOutcome[StateT]:
-        """Run one decision; a retried idempotency key returns the first outcome."""
+        """Run one decision; a retried idempotency key returns the first outcome.
+
+        ``fresh_id``: the aggregate's id was just generated, so its stream is new and is not
+        read (should it exist after all, the append refuses it: 409).
+        """
         try:
             return await repository.execute(
                 stream_id=repository.stream_id(aggregate_id),
                 decide=decide,
-                expected_version=expected_version,
+                expected_version=0 if fresh_id else expected_version,
                 actor=context.actor.person_id,
                 command_id=context.idempotency_key,
                 command_fingerprint=context.fingerprint,
             )
         except ConcurrencyError as error:
-            if expected_version is None:
+            if expected_version is None:  # the caller named no version: a plain conflict
                 raise
             raise StaleVersionError(str(error)) from error
 
