@@ -4,7 +4,6 @@ See bench/README.md for what is measured and how to read the figures.
 """
 
 import argparse
-import asyncio
 import dataclasses
 import logging
 import os
@@ -13,6 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import uvloop
 from pymongo import AsyncMongoClient
 
 from bench.config import FULL, QUICK, BenchConfig
@@ -191,7 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress(f"run {names.run_id} ({mode})")
     with bench_endpoints() as endpoints:
         progress(f"Kafka {endpoints.kafka_bootstrap}, database {endpoints.mongo_url}")
-        results = asyncio.run(
+        # uvloop, as the services' processes run it (uvicorn picks it): the load generator,
+        # the relay and the runner share this loop, and the raw baselines run on it too.
+        results = uvloop.run(
             run(config=config, mode=mode, endpoints=endpoints, names=names, facts=facts)
         )
     print(render(results))
