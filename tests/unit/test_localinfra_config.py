@@ -69,7 +69,10 @@ def test_supervisord_config_runs_the_three_components_on_test_ports(tmp_path: Pa
     assert elasticsearch[elasticsearch.index("-basePath") + 1] == str(layout.data("elasticsearch"))
     ferretdb = shlex.split(config["program:ferretdb"]["command"])
     assert "--listen-addr=127.0.0.1:27117" in ferretdb
-    assert f"--sqlite-url=file:{layout.data('ferretdb')}/?_pragma=synchronous(normal)" in ferretdb
+    assert (
+        f"--sqlite-url=file:{layout.data('ferretdb')}/"
+        "?_pragma=synchronous(normal)&_pragma=wal_autocheckpoint(0)"
+    ) in ferretdb
     assert f"--state-dir={layout.data('ferretdb')}" in ferretdb
     kafka = shlex.split(config["program:kafka"]["command"])
     assert kafka[-2:] == ["kafka.Kafka", str(layout.conf_dir / "kafka-server.properties")]

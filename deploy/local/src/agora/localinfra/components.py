@@ -44,11 +44,14 @@ class Probe:
     problem: Callable[[], str | None]
 
 
-SQLITE_PRAGMAS = "_pragma=synchronous(normal)"
+SQLITE_PRAGMAS = "_pragma=synchronous(normal)&_pragma=wal_autocheckpoint(0)"
 """FerretDB already runs SQLite in WAL mode; ``synchronous=NORMAL`` then syncs at checkpoints
 instead of every commit (measured here: 1,400 -> 2,400 inserts/s). A crash of FerretDB or of any
 process loses nothing; only a power loss or kernel crash can drop the last commits, a risk we
-accept for the local stack (production runs MongoDB with majority write concern)."""
+accept for the local stack (production runs MongoDB with majority write concern).
+``wal_autocheckpoint(0)``: our FerretDB build checkpoints each file itself, every thousand writes
+(``deploy/local/ferretdb/patches/fsql_agora_checkpoint.go``), so SQLite's own checkpoint, which
+under constant reads never let the WAL start over, is off."""
 
 
 def endpoints(profile: Profile) -> InfraEndpoints:

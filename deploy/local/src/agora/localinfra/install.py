@@ -236,15 +236,26 @@ FERRETDB_PATCHES += (
     # command waits for a connection that only it can release, and every later command waits
     # behind it: the "hang" of the PostgreSQL backend, and the SQLite hang at 100 statements.
     # Closing the iterator after its statement keeps one query connection per command.
+    # And the matched documents are read before any is written: upstream wrote each while its
+    # read was still open, so on SQLite every update waiting in the write queue held a WAL
+    # snapshot, and with a few clients the WAL never started over (it grew by hundreds of
+    # megabytes a minute; see fsql_agora_checkpoint.go).
     SourcePatch(
         file="internal/handler/msg_update.go",
         upstream='result, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n',
         patched=(
-            'result, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n'
-            "\n"
-            "\t\t// Agora's build: release this statement's connection now, not at return.\n"
+            "// Agora's build: read the matched documents, then release the read (its\n"
+            "\t\t// connection, a WAL snapshot on SQLite) before writing them.\n"
+            "\t\tmatchedDocs, err := iterator.ConsumeValues(iter)\n"
             "\t\tcloser.Close()\n"
             "\n"
+            "\t\tif err != nil {\n"
+            "\t\t\treturn 0, 0, nil, lazyerrors.Error(err)\n"
+            "\t\t}\n"
+            "\n"
+            "\t\tresult, err := common.UpdateDocument(\n"
+            '\t\t\tctx, c, "update", iterator.Values(iterator.ForSlice(matchedDocs)), &u,\n'
+            "\t\t)\n"
         ),
     ),
     # The PostgreSQL backend pushes equality down as `_jsonb->$1 @> $2`, which no B-tree index
@@ -697,6 +708,9 @@ FERRETDB_PATCHES += (
         patched=(
             "\tsqlDB     *sql.DB\n"
             "\twrites    sync.Mutex // Agora's build: one write at a time, queued in Go\n"
+            "\t// Agora's build: fsql_agora_checkpoint.go (0: never; guarded by writes)\n"
+            "\tCheckpointEvery       int\n"
+            "\twritesSinceCheckpoint int\n"
         ),
     ),
     SourcePatch(
@@ -715,6 +729,7 @@ FERRETDB_PATCHES += (
             "(sql.Result, error) {\n"
             "\tdb.writes.Lock()\n"
             "\tdefer db.writes.Unlock()\n"
+            "\tdefer db.checkpointAfterWrite() // before the unlock above\n"
             "\n"
         ),
     ),
@@ -727,7 +742,24 @@ FERRETDB_PATCHES += (
             "func (db *DB) InTransaction(ctx context.Context, f func(*Tx) error) (err error) {\n"
             "\tdb.writes.Lock()\n"
             "\tdefer db.writes.Unlock()\n"
+            "\tdefer db.checkpointAfterWrite() // before the unlock above\n"
             "\n"
+        ),
+    ),
+)
+FERRETDB_PATCHES += (
+    # SQLite files checkpoint their WAL every `fsql.SQLiteCheckpointEvery` writes, in the write
+    # queue above, instead of SQLite's automatic checkpoint (fsql_agora_checkpoint.go says why).
+    SourcePatch(
+        file="internal/backends/sqlite/metadata/pool/opendb.go",
+        upstream="\treturn fsql.WrapDB(db, name, l), nil\n",
+        patched=(
+            "\twrapped := fsql.WrapDB(db, name, l)\n"
+            "\tif !memory { // Agora's build\n"
+            "\t\twrapped.CheckpointEvery = fsql.SQLiteCheckpointEvery\n"
+            "\t}\n"
+            "\n"
+            "\treturn wrapped, nil\n"
         ),
     ),
 )
@@ -753,11 +785,12 @@ FERRETDB_PATCHES += (
 )
 FERRETDB_ADDED_FILES: dict[str, str] = {
     "internal/handler/sjson/sjson_agora_fast.go": "patches/sjson_agora_fast.go",
+    "internal/util/fsql/fsql_agora_checkpoint.go": "patches/fsql_agora_checkpoint.go",
 }
 """Files of ours copied into FerretDB's source (path there: path under deploy/local/ferretdb).
 ``patches/sjson_agora_fast_test.go`` compares the fast decoder with upstream's on random
 documents; run it by hand in a patched copy (``go test ./internal/handler/sjson/``)."""
-FERRETDB_PATCH_LEVEL = "agora-8"
+FERRETDB_PATCH_LEVEL = "agora-9"
 """Names the patch set; part of the install stamp, so a changed patch set rebuilds the binary."""
 
 
