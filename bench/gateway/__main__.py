@@ -275,56 +275,56 @@ async def _compare_operations(
 ) -> dict[str, dict[str, Comparison]]:
     """Each operation one at a time, then loaded, then (``steady``) at a steady rate below
     saturation, straight and through the gateway."""
+
+    async def measure(
+        operation: Operation,
+        label: str,
+        concurrency: int,
+        rounds: int,
+        seconds: float,
+        rate: float | None = None,
+    ) -> Comparison:
+        load = f"{concurrency} in flight" if rate is None else f"{rate:,.0f}/s steady"
+        progress(f"{prefix}{operation.name}, {load}: {rounds} rounds of {seconds:g} s per side")
+        return await compare(
+            operation=operation,
+            direct=direct,
+            gateway=through,
+            concurrency=concurrency,
+            per_second=rate,
+            rounds=rounds,
+            round_seconds=seconds,
+            warm_up_seconds=config.warm_up_seconds,
+            meter=meter,
+            label=f"{prefix}{operation.name} {label}",
+            report=progress,
+            timer=timer,
+        )
+
     comparisons: dict[str, dict[str, Comparison]] = {}
     for operation in operations:
-        pair: dict[str, Comparison] = {}
-        for label, concurrency, rounds, seconds in (
-            (
+        measured = {
+            UNLOADED: await measure(
+                operation,
                 UNLOADED,
                 config.latency_concurrency,
                 config.latency_rounds,
                 config.latency_round_seconds,
             ),
-            (LOADED, config.concurrency, config.rounds, config.round_seconds),
-        ):
-            progress(
-                f"{prefix}{operation.name}, {concurrency} in flight: {rounds} rounds of "
-                f"{seconds:g} s per side"
-            )
-            pair[label] = await compare(
-                operation=operation,
-                direct=direct,
-                gateway=through,
-                concurrency=concurrency,
-                rounds=rounds,
-                round_seconds=seconds,
-                warm_up_seconds=config.warm_up_seconds,
-                meter=meter,
-                label=f"{prefix}{operation.name} {label}",
-                report=progress,
-                timer=timer,
-            )
-        comparisons[operation.name] = {LOADED: pair[LOADED], UNLOADED: pair[UNLOADED]}
+            LOADED: await measure(
+                operation, LOADED, config.concurrency, config.rounds, config.round_seconds
+            ),
+        }
         if steady:
-            rate = config.steady_share * pair[LOADED].direct.per_second
-            progress(
-                f"{prefix}{operation.name}, {rate:,.0f}/s steady: {config.steady_rounds} rounds "
-                f"of {config.steady_round_seconds:g} s per side"
+            measured[STEADY] = await measure(
+                operation,
+                STEADY,
+                STEADY_CONNECTIONS,
+                config.steady_rounds,
+                config.steady_round_seconds,
+                rate=config.steady_share * measured[LOADED].direct.per_second,
             )
-            comparisons[operation.name][STEADY] = await compare(
-                operation=operation,
-                direct=direct,
-                gateway=through,
-                concurrency=STEADY_CONNECTIONS,
-                per_second=rate,
-                rounds=config.steady_rounds,
-                round_seconds=config.steady_round_seconds,
-                warm_up_seconds=config.warm_up_seconds,
-                meter=meter,
-                label=f"{prefix}{operation.name} {STEADY}",
-                report=progress,
-                timer=timer,
-            )
+        comparisons[operation.name] = measured
     return comparisons
 
 
