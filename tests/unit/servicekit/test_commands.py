@@ -49,18 +49,18 @@ async def test_another_method_path_or_body_has_another_fingerprint() -> None:
 
 
 @pytest.mark.parametrize("tag", ['"4"', 'W/"4"', "4", ' "4" '])
-def test_if_match_names_a_version_strong_weak_or_bare(tag: str) -> None:
+async def test_if_match_names_a_version_strong_weak_or_bare(tag: str) -> None:
     version = expected_version(subject="post", stale=StaleError)
 
-    assert version(tag) == 4
+    assert await version(tag) == 4
 
 
-def test_without_if_match_no_version_is_expected() -> None:
-    assert expected_version(subject="post", stale=StaleError)(None) is None
+async def test_without_if_match_no_version_is_expected() -> None:
+    assert await expected_version(subject="post", stale=StaleError)(None) is None
 
 
-def test_an_if_match_naming_no_version_is_the_service_s_stale_error() -> None:
+async def test_an_if_match_naming_no_version_is_the_service_s_stale_error() -> None:
     version = expected_version(subject="community", stale=StaleError)
 
     with pytest.raises(StaleError, match="names no version of this community"):
-        version('"abc"')
+        await version('"abc"')

@@ -7,7 +7,7 @@ same key with another request is refused. ``If-Match`` names the version the cal
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -80,13 +80,14 @@ CurrentCommand = Annotated[CommandRequest, Depends(command_request)]
 
 def expected_version(
     *, subject: str, stale: Callable[[str], Exception]
-) -> Callable[[str | None], int | None]:
+) -> Callable[[str | None], Awaitable[int | None]]:
     """A FastAPI dependency: the version ``If-Match`` names of a ``subject``, if any.
 
-    A tag that names no version raises ``stale(detail)`` (the service's 412 error).
+    A tag that names no version raises ``stale(detail)`` (the service's 412 error). Async,
+    though it awaits nothing: FastAPI runs a plain ``def`` dependency in a worker thread.
     """
 
-    def dependency(
+    async def dependency(
         if_match: Annotated[
             str | None,
             Header(

@@ -5,6 +5,7 @@ test can show both that a service keeps them and that a route added without docu
 caught. ``OpenApiRules`` runs them all against one service: subclass it in the service's tests.
 """
 
+import inspect
 import json
 from collections.abc import Callable, Sequence
 from types import ModuleType
@@ -12,7 +13,8 @@ from typing import Any, ClassVar
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, ValidationError
 
 from agora.servicekit import ApiModel
@@ -216,10 +218,42 @@ RULES: tuple[Rule, ...] = (
 """Every rule a service's document keeps."""
 
 
+def api_routes(app: FastAPI) -> list[APIRoute]:
+    """Every API route of the app, those of included routers too: FastAPI (0.165) keeps an
+    included router as one entry of ``app.routes``."""
+    routes = (context.original_route for context in iter_route_contexts(app.routes))
+    return [route for route in routes if isinstance(route, APIRoute)]
+
+
 def routes_without_summary(app: FastAPI) -> list[str]:
     """The documented routes that leave FastAPI to make their summary up from a function name."""
-    routes = [r for r in app.routes if isinstance(r, APIRoute) and r.include_in_schema]
+    routes = [r for r in api_routes(app) if r.include_in_schema]
     return [route.path for route in routes if not route.summary]
+
+
+def sync_route_callables(app: FastAPI) -> list[str]:
+    """The routes' endpoints and dependencies that are plain functions: FastAPI runs each in a
+    worker thread, a thread hop (and a wait for the thread pool) on every request."""
+    found: set[str] = set()
+
+    def visit(dependant: Dependant, route: str) -> None:
+        call = dependant.call
+        if call is not None and not _is_async(call):
+            found.add(f"{route}: {getattr(call, '__qualname__', repr(call))}")
+        for dependency in dependant.dependencies:
+            visit(dependency, route)
+
+    for route in api_routes(app):
+        visit(route.dependant, f"{sorted(route.methods or {'GET'})[0]} {route.path}")
+    return sorted(found)
+
+
+def _is_async(call: Callable[..., Any]) -> bool:
+    if inspect.iscoroutinefunction(call):
+        return True
+    if inspect.isroutine(call) or inspect.isclass(call):
+        return False
+    return inspect.iscoroutinefunction(type(call).__call__)  # an instance, async __call__
 
 
 def models_without_valid_examples(
@@ -293,8 +327,15 @@ class OpenApiRules:
         assert rule(document, self.schema_modules) == []
 
     def test_every_route_sets_its_summary_explicitly(self, app: FastAPI) -> None:
+        assert any(route.include_in_schema for route in api_routes(app))
         # FastAPI would otherwise make one up from the function name ("Create Community").
-        assert routes_without_summary(app) == []
+        found = routes_without_summary(app)
+        assert found == [], found
+
+    def test_no_endpoint_or_dependency_runs_in_a_worker_thread(self, app: FastAPI) -> None:
+        assert len(api_routes(app)) > 1  # the service's routes are seen, not only the kit's
+        found = sync_route_callables(app)
+        assert found == [], found
 
     def test_the_models_own_examples_are_valid(self) -> None:
         complaints = models_without_valid_examples(

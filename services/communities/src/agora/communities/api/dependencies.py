@@ -13,7 +13,7 @@ etag = commands.etag
 """The ``ETag`` of a community at one version, which ``If-Match`` sends back."""
 
 
-def _service(request: Request) -> CommunityService:
+async def _service(request: Request) -> CommunityService:
     service: CommunityService = request.app.state.communities
     return service
 

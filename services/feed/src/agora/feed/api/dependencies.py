@@ -15,7 +15,7 @@ etag = commands.etag
 """The ``ETag`` of a post at one version, which ``If-Match`` sends back."""
 
 
-def _service(request: Request) -> FeedService:
+async def _service(request: Request) -> FeedService:
     service: FeedService = request.app.state.feed
     return service
 

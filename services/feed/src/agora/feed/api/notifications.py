@@ -30,7 +30,7 @@ from agora.servicekit.identity import CurrentIdentity
 router = APIRouter(tags=["notifications"])
 
 
-def _queries(request: Request) -> NotificationQueries:
+async def _queries(request: Request) -> NotificationQueries:
     queries: NotificationQueries = request.app.state.notifications
     return queries
 

@@ -38,12 +38,12 @@ from agora.servicekit.openapi import merge, success
 router = APIRouter(tags=["feed reads"])
 
 
-def _queries(request: Request) -> TimelineQueries:
+async def _queries(request: Request) -> TimelineQueries:
     queries: TimelineQueries = request.app.state.timelines
     return queries
 
 
-def _actor(identity: CurrentIdentity) -> Actor:
+async def _actor(identity: CurrentIdentity) -> Actor:
     return Actor(person_id=identity.person_id, roles=identity.roles)
 
 

@@ -43,22 +43,22 @@ SHOWN_VALUE_MAX = 40
 Granularity = Literal["day", "week", "month"]
 
 
-def _reports(request: Request) -> Reports:
+async def _reports(request: Request) -> Reports:
     built: Reports = request.app.state.reports
     return built
 
 
-def _store(request: Request) -> ReadStore:
+async def _store(request: Request) -> ReadStore:
     store: ReadStore = request.app.state.store
     return store
 
 
-def _settings(request: Request) -> MetricsSettings:
+async def _settings(request: Request) -> MetricsSettings:
     settings: MetricsSettings = request.app.state.settings
     return settings
 
 
-def _range(
+async def _range(
     request: Request,
     first_text: Annotated[
         DayText | None,
@@ -83,7 +83,7 @@ def _range(
         Query(description="One point per day, ISO week (Monday to Sunday) or calendar month."),
     ] = "week",
 ) -> RangeQuery:
-    settings = _settings(request)
+    settings: MetricsSettings = request.app.state.settings
     today: date = request.app.state.clock().date()
     first = _day(first_text, "from")
     last = min(_day(last_text, "to") or today, today)

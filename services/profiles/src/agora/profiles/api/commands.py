@@ -15,7 +15,7 @@ from agora.servicekit.identity import Identity
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     """The process's runtime, opened by the app's lifespan."""
     runtime: Runtime = request.app.state.runtime
     return runtime

@@ -18,7 +18,7 @@ SYSTEM_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,39}$"
 MAX_OFFSET = 500
 
 
-def _backend(request: Request) -> SearchBackend:
+async def _backend(request: Request) -> SearchBackend:
     backend: SearchBackend = request.app.state.backend
     return backend
 
@@ -28,7 +28,7 @@ async def _searcher(request: Request, identity: CurrentIdentity) -> Searcher:
     return await load_searcher(side_model, identity.person_id)
 
 
-def _now(request: Request) -> datetime:
+async def _now(request: Request) -> datetime:
     clock: Callable[[], datetime] = request.app.state.clock
     return clock()
 
