@@ -131,9 +131,12 @@ class CommandLog(monitoring.CommandListener):
 
     def __init__(self) -> None:
         self.names: list[str] = []
+        self.find_filters: list[dict[str, Any]] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         self.names.append(event.command_name)
+        if event.command_name == "find":
+            self.find_filters.append(dict(event.command.get("filter", {})))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -256,6 +259,35 @@ async def test_creating_an_aggregate_under_a_fresh_id_reads_only_the_command_mar
             stream_id=stream, decide=open_tally("Tea"), expected_version=0, command_id="other"
         )
     assert (exists.value.expected_version, exists.value.actual_version) == (0, 1)
+
+
+async def test_a_version_conflict_of_a_keyed_command_reads_no_whole_collection(
+    logged: LoggedDatabase,
+) -> None:
+    """A command with an idempotency key that loses the race for a version looks at the
+    commit that took it and at its own marker, both by ``_id``: finding a commit by its
+    command key would read every commit on FerretDB. It then appends after the winner."""
+    log = logged.log
+    await logged.store().create_indexes()
+    winner, loser = logged.store(), logged.store()
+    stream = new_stream()
+    await winner.append(stream_id=stream, expected_version=0, events=[TallyOpened(title="t")])
+    await loser.append(  # the loser remembers the head at version 2
+        stream_id=stream, expected_version=1, events=[TallyIncremented(by=1)], command_id="a"
+    )
+    await winner.append(
+        stream_id=stream, expected_version=None, events=[TallyIncremented(by=2)], command_id="b"
+    )  # the winner takes version 3
+    log.find_filters.clear()
+
+    result = await loser.append(
+        stream_id=stream, expected_version=None, events=[TallyIncremented(by=3)], command_id="c"
+    )
+
+    assert not result.deduplicated
+    assert result.last_version == 4
+    assert log.find_filters, "the collision was looked into"
+    assert all(set(found) == {"_id"} for found in log.find_filters), log.find_filters
 
 
 async def test_a_retry_stored_after_the_callers_check_is_found_by_its_collision(

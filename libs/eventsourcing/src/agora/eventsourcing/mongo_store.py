@@ -166,7 +166,9 @@ class MongoEventStore:
                 await self._commit_inserts.insert(document)
             except DuplicateKeyError:
                 if key is not None and command_id is not None:
-                    original = await self._original_by_key(key, command_id, command_fingerprint)
+                    original = await self._original_after_collision(
+                        document_id, key, command_id, command_fingerprint, expected_version
+                    )
                     if original is not None:
                         return original
                 if attempt == attempts:
@@ -293,10 +295,36 @@ class MongoEventStore:
         commit = await self._commits.find_one({"_id": marker["commit_id"]})
         return None if commit is None else _original(commit, command_id, fingerprint)
 
+    async def _original_after_collision(
+        self,
+        document_id: str,
+        key: str,
+        command_id: str,
+        fingerprint: str | None,
+        expected_version: int | None,
+    ) -> AppendResult | None:
+        """The command's original when the insert of ``document_id`` collided because the
+        command was stored already; ``None`` when the collision was another writer's commit.
+
+        FerretDB does not say which unique key collided, and finding a commit by its command key
+        reads the whole collection there, so the cheap answers come first: the commit that holds
+        ``document_id``, then the command's marker.
+        """
+        taken = await self._commits.find_one({"_id": document_id})
+        if taken is not None and taken.get("command_key") == key:
+            return _original(taken, command_id, fingerprint)
+        original = await self._original_by_marker(key, command_id, fingerprint)
+        if original is not None or (taken is not None and expected_version is None):
+            # Another writer's commit took the version: the caller looks the head up again
+            # and retries, and a retry that collides on the key alone comes back here.
+            return original
+        # A marker lost in a crash, or not yet written by a concurrent retry.
+        return await self._original_by_key(key, command_id, fingerprint)
+
     async def _original_by_key(
         self, key: str, command_id: str, fingerprint: str | None
     ) -> AppendResult | None:
-        # Reached only when an insert collided, so the scan FerretDB makes here is rare.
+        # Reached only when an insert collided on the command's key with no marker written.
         commit = await self._commits.find_one({"command_key": key})
         return None if commit is None else _original(commit, command_id, fingerprint)
 
