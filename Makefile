@@ -51,13 +51,13 @@ test: lint typecheck k8s-check ## lint, typecheck, the Kubernetes checks, then p
 bench: deps ## run the benchmarks
 	$(RUN) python -m bench
 
-bench-feed: deps ## run the feed benchmark (a generated organisation; about half an hour)
+bench-feed: deps ## run the feed benchmark (a generated organisation; about 15 minutes)
 	$(RUN) python -m bench.feed
 
 bench-search: deps ## run the search benchmark (relevance NDCG@10, latency, freshness)
 	$(RUN) python -m bench.search
 
-bench-gateway: deps ## run the gateway benchmark (through the gateway vs straight to the feed; about 5 minutes)
+bench-gateway: deps ## run the gateway benchmark (through the gateway vs straight to the feed; about 7 minutes)
 	$(RUN) python -m bench.gateway
 
 .PHONY: bench-metrics
