@@ -129,8 +129,8 @@ def create_app(
         GatewaySecurityHeadersMiddleware, hsts_max_age_seconds=settings.hsts_max_age_seconds
     )
     app.include_router(docs_router(lambda: app.state.openapi))
-    # Last: the live stream and the docs are under /api too.
-    app.router.routes.extend(routes.service_routes())
+    # First: the hot path (see `routes.service_routes` for why the others still get theirs).
+    app.router.routes[0:0] = routes.service_routes()
     return app
 
 

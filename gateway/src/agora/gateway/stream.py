@@ -17,10 +17,10 @@ from starlette.responses import StreamingResponse
 
 from agora.gateway.live import LiveHub, Opened, Signal, TooManyStreamsError
 from agora.gateway.problems import LIVE_UPDATES_OFF_TYPE, TOO_MANY_STREAMS_TYPE, gateway_problem
-from agora.gateway.routes import CurrentGateway, admit
+from agora.gateway.routes import STREAM_NAME, CurrentGateway, admit
 from agora.gateway.upstream import API_PREFIX
 
-STREAM_PATH = f"{API_PREFIX}/stream"
+STREAM_PATH = f"{API_PREFIX}/{STREAM_NAME}"
 RECONNECT_MILLISECONDS = 3000
 STREAM_HEADERS = {
     "Content-Type": "text/event-stream",
