@@ -11,7 +11,7 @@
 // (`wal_autocheckpoint(0)` in the connection URL) and, every CheckpointEvery writes to a file,
 // runs a RESTART checkpoint while it holds the file's write queue: it copies the WAL, waits for
 // the readers still in it (they are short), and the next write starts the WAL over. It waits
-// at most checkpointWait for readers (a client's open cursor may hold one for long); then it
+// at most checkpointWaitMillis for readers (a client's open cursor may hold one for long); then it
 // gives up until the next time, having copied what it could.
 
 package fsql
