@@ -63,6 +63,9 @@ async def test_an_erased_person_leaves_follows_memberships_home_and_notification
     assert len(home_entries) == 2 + POSTS_BY_A_COLLEAGUE  # their own, followed, mentioned
     notifications = await _collection(api, "notifications")
     assert await _ids_starting_with(notifications, f"#held|{private}|{leaving}")
+    assert await _ids_starting_with(timelines, f"~joined:{leaving}|") == [
+        f"~joined:{leaving}|{team}"
+    ]
 
     await org.profile_events(leaving, profile_events.PersonErased())
     await api.settled()
@@ -78,6 +81,7 @@ async def test_an_erased_person_leaves_follows_memberships_home_and_notification
     assert leaving not in community["members"]
     assert leaving not in community["managers"]
     assert await _ids_starting_with(timelines, f"home:{leaving}") == [f"home:{leaving}|~closed"]
+    assert await _ids_starting_with(timelines, f"~joined:{leaving}|") == []
     assert await ids(api, "/me/timeline", leaving) == []
     assert await _ids_starting_with(notifications, f"{leaving}|") == []
     assert await _ids_starting_with(notifications, f"#held|{private}|{leaving}") == []

@@ -1,8 +1,8 @@
 """Redelivered events change nothing: every topic applied a second time, and crashes mid-way.
 
 The projection applies each event at most once per document (posts: the version applied per
-stream; timelines: a delivery record per post, written last, and entries keyed by timeline, time and
-post, so appending one again finds it there), so replaying whole topics leaves every document of
+stream; timelines: a delivery record per post and one per membership's late copy, written last, and
+entries keyed by timeline, time and post, so appending one again finds it there), so replaying whole topics leaves every document of
 the read model exactly as it was.
 """
 
@@ -304,3 +304,57 @@ async def test_a_closed_timeline_is_emptied_and_takes_no_more_entries(api: FeedA
     assert await _stored_order(timelines, "home:gone") == []
     assert await _stored_order(timelines, "home:stays") == ["p0009", "p0001"]
     await timelines.drop()
+
+
+async def _apply_in_order(read_model: ReadModel, envelopes: list[EventEnvelope]) -> None:
+    projection = FeedProjection(name=read_model.name, topics=(), large_community_members=100)
+    for envelope in envelopes:
+        await projection.apply(envelope, read_model)
+
+
+@pytest.mark.parametrize("leave_applied", ["before the post", "after the post"])
+async def test_a_membership_redelivered_after_its_end_copies_nothing(
+    api: FeedApi, org: Organisation, leave_applied: str
+) -> None:
+    """The communities topic is not ordered against the feed's: live, a member's leave can be
+    applied before a post written while they were a member. Redelivering the membership later
+    (a rebuild, a consumer restart) must not copy that post into their home: the projection
+    applies its late-membership copy once per membership."""
+    owner, member = await org.person(), await org.person()
+    community = await org.community(owner, members=[member])
+    await api.settled()
+    post = await publish(api, owner, place(community), text="Pendant l'adhésion")
+    await org.leave(community, member)
+    await api.settled()
+    settings = api.settings
+    topics = [settings.communities_topic, settings.profile_cards_topic, settings.events_topic]
+    envelopes = await _topic_envelopes(settings.kafka_bootstrap_servers, topics)
+    streams = {f"community-{community}", f"profile-{owner}", f"profile-{member}"}
+    facts = [e for e in envelopes if e.streamid in streams]
+    left = [e for e in facts if e.type == "agora.communities.member_left"]
+    before_leave = [e for e in facts if e not in left]
+    published = [e for e in envelopes if e.streamid == f"post-{post}"]
+    assert len(left) == 1
+    assert published
+    if leave_applied == "before the post":
+        live_order = [*before_leave, *left, *published]
+    else:
+        live_order = [*before_leave, *published, *left]
+    name = f"late_membership_{uuid.uuid4().hex[:8]}"
+    read_model = ReadModel(
+        catalog=ProjectionCatalog(database=api.database), name=name, generation=1
+    )
+    await _apply_in_order(read_model, live_order)
+    timelines = read_model.collection("timelines")
+    home = await newest_entries(timelines, f"home:{member}", 10)
+    delivered = [entry["post_id"] for entry in home]
+    assert delivered == ([] if leave_applied == "before the post" else [post])
+    before = [document async for document in timelines.find({})]
+
+    await _apply_in_order(read_model, [*facts, *published, *facts])
+
+    after = [document async for document in timelines.find({})]
+    assert after == before
+    for collection_name in await api.database.list_collection_names():
+        if collection_name.startswith(name):
+            await api.database.drop_collection(collection_name)

@@ -55,6 +55,7 @@ from agora.feed.readside.pages import (
     TimelineMerge,
     append_all,
     close,
+    closed_id,
     entries_filter,
     read_entry,
 )
@@ -66,6 +67,7 @@ Reason = Literal["author", "follow", "member", "mention"]
 FAN_OUT_ON_READ_ID = "~fan-out-on-read"
 """The document listing the communities that ever had a post not copied to their members."""
 DELIVERY_PREFIX = "~post:"
+LATE_COPY_PREFIX = "~joined:"
 DEFAULT_PAGE_SIZE = 30
 MAX_PAGE_SIZE = 100
 MAX_SCANNED_PER_PAGE = 1000
@@ -138,6 +140,19 @@ def delivery_id(post_id: str) -> str:
     return f"{DELIVERY_PREFIX}{post_id}"
 
 
+def late_copy_id(person_id: str, community_id: str) -> str:
+    """The document remembering the last membership of a person in a community whose late
+    posts were copied into their home."""
+    return f"{LATE_COPY_PREFIX}{_part(person_id)}|{_part(community_id)}"
+
+
+def late_copies_filter(person_id: str) -> Document:
+    """The filter of every ``late_copy_id`` of a person (percent-encoded parts are ASCII below
+    DEL, so DEL bounds the range)."""
+    prefix = f"{LATE_COPY_PREFIX}{_part(person_id)}|"
+    return {"_id": {"$gt": prefix, "$lt": f"{prefix}\x7f"}}
+
+
 # --- fan-out ---------------------------------------------------------------------------------
 
 
@@ -206,20 +221,33 @@ async def apply_fact(
     membership are looked at (one range read of the community's timeline): a membership
     redelivered long after (a consumer restart) costs that read, not an append per newer post.
 
-    A person erased: their home timeline is closed (emptied, and nothing reaches it any more).
-    The posts they wrote stay in the other timelines, under a name no longer shown."""
+    The copy is made once per membership (a record per person and community, written after
+    it, like a post's delivery record): a membership redelivered after the person left would
+    otherwise copy posts the live projection had rightly not delivered (the leave was applied
+    before them), so a replay would change the home timeline.
+
+    A person erased: their home timeline is closed (emptied, and nothing reaches it any more),
+    and the records of their memberships' copies are deleted (a membership redelivered later
+    finds the home closed and records nothing). The posts they wrote stay in the other
+    timelines, under a name no longer shown."""
+    timelines = collection(read_model, "timelines")
     if isinstance(fact, upstream.PersonErased):
-        await close(collection(read_model, "timelines"), home_key(upstream.aggregate_id(envelope)))
+        person_id = upstream.aggregate_id(envelope)
+        await close(timelines, home_key(person_id))
+        await timelines.delete_many(late_copies_filter(person_id))
         return
     if envelope.type not in MEMBERSHIP_STARTS or not isinstance(fact, upstream.PersonEvent):
         return
     community_id = upstream.aggregate_id(envelope)
-    timelines = collection(read_model, "timelines")
+    home = home_key(fact.person_id)
+    record_id = late_copy_id(fact.person_id, community_id)
+    found = await find_by_ids(timelines, [record_id, closed_id(home)])
+    if closed_id(home) in found or posts_part.already_applied(found.get(record_id), envelope):
+        return
     key = community_key(community_id)
     since = (epoch_millis(envelope.time), "")
     until = (epoch_millis(envelope.time + LATE_MEMBERSHIP_WINDOW) + 1, "")
     window = entries_filter(key, at_least=since, below=until)
-    home = home_key(fact.person_id)
     copies: list[tuple[str, Document]] = []
     async for document in timelines.find(window):
         entry = read_entry(key, document)
@@ -227,6 +255,7 @@ async def apply_fact(
             copy = {"post_id": entry["post_id"], "at": entry["at"], "community_id": community_id}
             copies.append((home, {**copy, "reasons": ["member"]}))
     await append_all(timelines, copies)
+    await apply_once(timelines, document_id=record_id, envelope=envelope, update={})
 
 
 async def _publication(
