@@ -1,9 +1,9 @@
 """Redelivered events change nothing: every topic applied a second time, and crashes mid-way.
 
 The projection applies each event at most once per document (posts: the version applied per
-stream; timelines: a delivery record per post and one per membership's late copy, written last, and
-entries keyed by timeline, time and post, so appending one again finds it there), so replaying whole topics leaves every document of
-the read model exactly as it was.
+stream; timelines: a delivery record per post and one per membership's late copy, written
+last, and entries keyed by timeline, time and post, so appending one again finds it there), so
+replaying whole topics leaves every document of the read model exactly as it was.
 """
 
 import uuid
