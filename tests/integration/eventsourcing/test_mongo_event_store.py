@@ -9,6 +9,7 @@ from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.eventsourcing import AggregateRepository, ConcurrencyError, MongoEventStore
+from agora.eventsourcing.errors import IdempotencyKeyReusedError
 from agora.eventsourcing.lease import MongoLease
 from agora.eventsourcing.mongo_store import (
     COMMANDS_COLLECTION,
@@ -218,11 +219,12 @@ async def test_an_append_creating_a_stream_is_one_insert_and_refused_if_it_exist
     assert [e.streamversion for e in await creator.load(stream)] == [1, 2]
 
 
-async def test_creating_an_aggregate_under_a_fresh_id_reads_only_the_command_marker(
+async def test_creating_an_aggregate_under_a_fresh_id_reads_nothing(
     logged: LoggedDatabase,
 ) -> None:
-    """``expected_version=0`` loads nothing (no snapshot, no chain) and the store does not look
-    the command up a second time: one read, the commit's insert, the marker's insert."""
+    """``expected_version=0`` loads nothing (no snapshot, no chain) and looks no command up:
+    the commit's insert, then the marker's. A retry (under a fresh id of its own) collides on
+    the command's key and gets the original, as does a reuse of the key with another body."""
     log = logged.log
     await logged.store().create_indexes()
     repository = AggregateRepository(
@@ -240,9 +242,10 @@ async def test_creating_an_aggregate_under_a_fresh_id_reads_only_the_command_mar
         expected_version=0,
         actor="person-1",
         command_id="create-1",
+        command_fingerprint="coffee",
     )
 
-    assert log.names == ["find", "insert", "insert"]
+    assert log.names == ["insert", "insert"]
     assert (outcome.version, outcome.state.title) == (1, "Coffee")
     retry = await repository.execute(
         stream_id=new_stream(),  # a retried creation comes with a fresh id of its own
@@ -250,10 +253,20 @@ async def test_creating_an_aggregate_under_a_fresh_id_reads_only_the_command_mar
         expected_version=0,
         actor="person-1",
         command_id="create-1",
+        command_fingerprint="coffee",
     )
     assert retry.deduplicated
     assert [e.id for e in retry.events] == [e.id for e in outcome.events]
     assert retry.state.title == "Coffee"
+    with pytest.raises(IdempotencyKeyReusedError):
+        await repository.execute(
+            stream_id=new_stream(),
+            decide=open_tally("Tea"),
+            expected_version=0,
+            actor="person-1",
+            command_id="create-1",
+            command_fingerprint="tea",
+        )
     with pytest.raises(ConcurrencyError) as exists:
         await repository.execute(
             stream_id=stream, decide=open_tally("Tea"), expected_version=0, command_id="other"

@@ -116,8 +116,14 @@ class AggregateRepository(Generic[StateT]):
         ``ConcurrencyError``; without it, a lost race is retried on the fresh state. With
         ``expected_version=0`` (a stream the caller creates, e.g. under a fresh id) nothing is
         read: ``decide`` gets the initial state, and the append refuses it if the stream exists.
+
+        A keyed command is looked up first, so a retry gets the original outcome even when
+        ``decide`` would now refuse it (the stream moved on). A stream created here is the
+        exception: ``decide`` sees the initial state whenever it runs, and the append of a
+        retry collides on the command's unique key, which answers with the original, so the
+        lookup would only cost every first attempt a read.
         """
-        if command_id is not None:
+        if command_id is not None and expected_version != 0:
             earlier = await self._store.command_result(
                 actor=actor, command_id=command_id, command_fingerprint=command_fingerprint
             )
@@ -155,7 +161,7 @@ class AggregateRepository(Generic[StateT]):
                     actor=actor,
                     command_id=command_id,
                     command_fingerprint=command_fingerprint,
-                    command_checked=command_id is not None,  # looked up above
+                    command_checked=command_id is not None,  # looked up above, or created
                 )
             except ConcurrencyError:
                 if attempt == attempts:

@@ -44,8 +44,9 @@ class EventStore(Protocol):
         Raises ``ConcurrencyError`` when it is not; a ``command_id`` seen before returns the
         original result (``deduplicated=True``) instead of appending again, and raises
         ``IdempotencyKeyReusedError`` when its fingerprint differs. ``command_checked`` says
-        the caller has just found no result for ``command_id`` (``command_result``): the store
-        may skip its own lookup, and still finds a retry stored meanwhile when it collides.
+        the caller has just found no result for ``command_id`` (``command_result``), or needs
+        none (it creates the stream): the store may skip its own lookup, and still finds a
+        command stored before when the append collides on its key.
         """
         ...
 
