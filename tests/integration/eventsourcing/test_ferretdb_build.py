@@ -287,3 +287,32 @@ async def test_the_sqlite_wal_starts_over_under_concurrent_updates(
 
     assert sum([doc["count"] async for doc in tallies.find({})]) == WAL_UPDATES
     assert wal.stat().st_size < 16 * 2**20, f"the WAL holds {wal.stat().st_size:,} bytes"
+
+
+SLOW_CHECKPOINT_LOG = "slow WAL checkpoint"
+CHECKPOINT_WRITES = 1000
+"""``SQLiteCheckpointEvery`` in fsql_agora_checkpoint.go."""
+
+
+async def test_a_slow_checkpoint_is_logged(database: AsyncDatabase[dict[str, Any]]) -> None:
+    """Every write to a file waits for its checkpoint, so a slow one is logged: a thousand
+    32 KB documents make a WAL of some 8,000 pages, whose copy and sync take longer than the
+    20 ms threshold."""
+    if load_profile("test").ferretdb_backend != SQLITE:
+        pytest.skip("the WAL is SQLite's")
+    log = run_dir("test") / "logs" / "ferretdb.log"
+    wal = run_dir("test") / "data" / "ferretdb" / f"{database.name}.sqlite-wal"
+    blobs = database["blobs"]
+    await blobs.insert_one({"_id": "first"})
+    if not (log.exists() and wal.exists()):
+        pytest.skip(f"not this stack's FerretDB: no {log} or {wal}")
+    logged_before = log.read_text(errors="replace").count(SLOW_CHECKPOINT_LOG)
+
+    for number in range(CHECKPOINT_WRITES):
+        await blobs.insert_one({"_id": number, "blob": Binary(bytes(32 * 1024))})
+
+    for _ in range(50):
+        if log.read_text(errors="replace").count(SLOW_CHECKPOINT_LOG) > logged_before:
+            return
+        await asyncio.sleep(0.1)
+    pytest.fail("no slow checkpoint was logged")

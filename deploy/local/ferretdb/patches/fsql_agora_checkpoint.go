@@ -19,18 +19,27 @@ package fsql
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/FerretDB/FerretDB/internal/util/logging"
 )
 
 const (
 	// SQLiteCheckpointEvery is how many writes to one SQLite file run between two checkpoints.
+	// Every write to the file waits for a checkpoint: after 1,000 writes of the feed's fan-out
+	// (15,000 to 23,000 WAL frames) it took 115 to 185 ms, the p99 of a post's 201. Every 100
+	// writes it took 20 to 80 ms (a fixed part, the sync, dominates), the 201's p99 fell to 51
+	// ms, and the feed applied a quarter fewer posts a second: see the slow checkpoint log.
 	SQLiteCheckpointEvery = 1000
 
 	// checkpointWaitMillis bounds the checkpoint's wait for readers (the busy timeout of its
 	// connection meanwhile); defaultBusyTimeoutMillis is upstream's, restored after.
 	checkpointWaitMillis     = 50
 	defaultBusyTimeoutMillis = 10000
+
+	// slowCheckpoint: a checkpoint taking longer is logged; every write to the file waits for it.
+	slowCheckpoint = 20 * time.Millisecond
 )
 
 // checkpointAfterWrite counts a write and checkpoints every CheckpointEvery of them.
@@ -46,6 +55,7 @@ func (db *DB) checkpointAfterWrite() {
 	}
 
 	db.writesSinceCheckpoint = 0
+	start := time.Now()
 
 	// Not the request's context: a client gone must not cut a checkpoint short.
 	ctx := context.Background()
@@ -66,5 +76,14 @@ func (db *DB) checkpointAfterWrite() {
 	var busy, walFrames, checkpointed int64
 	if err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &walFrames, &checkpointed); err != nil {
 		db.l.Warn("WAL checkpoint failed", logging.Error(err))
+		return
+	}
+
+	if took := time.Since(start); took > slowCheckpoint {
+		db.l.Info(
+			"slow WAL checkpoint: writes to this file waited for it",
+			slog.Duration("took", took), slog.Int64("wal_frames", walFrames),
+			slog.Int64("checkpointed", checkpointed), slog.Bool("readers_in_the_way", busy != 0),
+		)
 	}
 }
