@@ -15,11 +15,11 @@ from agora.eventsourcing import ApplyOrder, MongoEventStore, ProjectionCatalog, 
 from agora.eventsourcing.kafka import create_producer
 from agora.eventsourcing.lease import MongoLease
 from agora.eventsourcing.rebuild import rebuild_projection
-from agora.eventsourcing.runner import STREAMS_AT_ONCE
+from agora.eventsourcing.runner import STREAMS_AT_ONCE, consumer_group
 from agora.eventsourcing.topics import dead_letter_topic_name
 from agora.localinfra import InfraEndpoints
 from tests.integration.eventsourcing.pipeline import Pipeline, kill
-from tests.support.kafka_reading import eventually, read_topic
+from tests.support.kafka_reading import committed_to_end, eventually, read_topic
 from tests.support.tally import POISON_AMOUNT, TallyIncremented, TallyOpened
 from tests.support.tracing import recording_exporter
 
@@ -314,6 +314,25 @@ async def test_a_log_ordered_projection_applies_one_event_at_a_time(pipeline: Pi
     await pipeline.wait_for_increments(20)
 
     assert projection.most_applying == 1
+
+
+@pytest.mark.parametrize("order", list(ApplyOrder))
+async def test_what_a_runner_applied_is_committed_once_the_events_stop(
+    pipeline: Pipeline, order: ApplyOrder
+) -> None:
+    pipeline.order = order
+    for n in range(6):
+        await pipeline.increments(f"tally-commit{n}", [1] * 10)
+    pipeline.start_relay()
+    pipeline.start_projection()
+    await pipeline.wait_for_increments(60)
+
+    group = consumer_group(pipeline.projection_name, 1)
+
+    async def all_committed() -> bool:
+        return await committed_to_end(pipeline.kafka, group, [pipeline.topic])
+
+    await eventually(all_committed)
 
 
 async def test_trace_context_survives_the_round_trip_through_kafka(pipeline: Pipeline) -> None:

@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.eventsourcing.kafka import create_consumer, create_producer
 from agora.eventsourcing.lease import MongoLease
+from agora.eventsourcing.offsets import PendingOffsets
 from agora.eventsourcing.projection import (
     DEFAULT_RETRY,
     MessageProcessor,
@@ -105,9 +106,11 @@ async def _replay(
             retry=retry,
         )
         remaining = {p for p in partitions if end_offsets[p] > 0}
+        offsets = PendingOffsets(consumer)
         while remaining:
             batches = await consumer.getmany(*remaining, timeout_ms=500)
-            await apply_poll(consumer, processor, read_model, batches, projection)
+            await apply_poll(offsets, processor, read_model, batches, projection)
+            await offsets.commit_if_due()
             for partition in list(remaining):
                 if await consumer.position(partition) >= end_offsets[partition]:
                     remaining.discard(partition)

@@ -1,4 +1,5 @@
-"""Runs a projection in a consumer group: offsets are committed only after the apply succeeded.
+"""Runs a projection in a consumer group: offsets are committed only after the apply succeeded
+(a few times a second while events keep coming, at once when they stop: ``PendingOffsets``).
 
 The runner follows the projection catalog: when a rebuild activates a new generation, it
 switches to that generation's collection and consumer group, whose offsets the rebuild left
@@ -14,13 +15,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
-from aiokafka.errors import CommitFailedError
-from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
+from aiokafka.structs import ConsumerRecord, TopicPartition
 from prometheus_client import Gauge
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.eventsourcing.bounded import gather_bounded
 from agora.eventsourcing.kafka import create_consumer, create_producer
+from agora.eventsourcing.offsets import PendingOffsets
 from agora.eventsourcing.projection import (
     DEFAULT_RETRY,
     ApplyOrder,
@@ -53,13 +54,17 @@ def consumer_group(projection_name: str, generation: int) -> str:
 
 
 class LagOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
-    """For runners that commit after every batch, so a revocation loses nothing: the listener
-    only forgets the lag of partitions this member no longer owns."""
+    """Before a rebalance takes partitions away, commits what was applied of them (so their
+    next owner starts right after it) and forgets their lag."""
 
-    def __init__(self, projection_name: str) -> None:
+    def __init__(self, projection_name: str, offsets: PendingOffsets | None = None) -> None:
         self._name = projection_name
+        self._offsets = offsets
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        if self._offsets is not None:
+            await self._offsets.commit(revoked)
+            self._offsets.forget(revoked)
         for partition in revoked:
             LAG.remove(self._name, partition.topic, str(partition.partition))
 
@@ -123,8 +128,9 @@ class ProjectionRunner:
             group_id=consumer_group(self._projection.name, generation),
             client_id=self._client_id,
         )
+        offsets = PendingOffsets(consumer)
         consumer.subscribe(
-            list(self._projection.topics), listener=LagOnRevoke(self._projection.name)
+            list(self._projection.topics), listener=LagOnRevoke(self._projection.name, offsets)
         )
         await consumer.start()
         logger.info("projection %s consuming generation %d", self._projection.name, generation)
@@ -132,7 +138,11 @@ class ProjectionRunner:
         try:
             while not self._stopping.is_set():
                 batches = await consumer.getmany(timeout_ms=self._poll_timeout_ms)
-                await apply_poll(consumer, processor, read_model, batches, self._projection)
+                await apply_poll(offsets, processor, read_model, batches, self._projection)
+                if batches:
+                    await offsets.commit_if_due()
+                else:
+                    await offsets.commit()  # idle: nothing applied waits for its commit
                 await record_lag(consumer, self._projection.name)
                 if time.monotonic() >= next_check:
                     next_check = time.monotonic() + GENERATION_CHECK_SECONDS
@@ -145,18 +155,19 @@ class ProjectionRunner:
                         )
                         return
         finally:
+            await offsets.commit_on_leaving()
             await consumer.stop()
 
 
 async def apply_poll(
-    consumer: AIOKafkaConsumer,
+    offsets: PendingOffsets,
     processor: MessageProcessor,
     read_model: ReadModel,
     batches: Mapping[TopicPartition, Records],
     projection: Projection,
 ) -> None:
-    """Apply one poll's records, topic by topic in the projection's order, committing each
-    partition's offset once its records are applied.
+    """Apply one poll's records, topic by topic in the projection's order, handing each
+    partition's offset to ``offsets`` once its records are applied.
 
     Within a topic, a ``LOG``-ordered projection applies each partition's records one after
     another; a ``STREAM``-ordered one applies each stream's records (those with one Kafka key)
@@ -165,7 +176,7 @@ async def apply_poll(
     ordered = in_topic_order(batches, projection.topics)
     if projection.order is ApplyOrder.LOG:
         for partition, records in ordered:
-            await apply_batch(consumer, processor, read_model, partition, records)
+            await apply_batch(offsets, processor, read_model, partition, records)
         return
     for _, of_topic in itertools.groupby(ordered, key=lambda item: item[0].topic):
         partitions = list(of_topic)
@@ -177,9 +188,7 @@ async def apply_poll(
             (_apply_in_order(processor, read_model, records) for records in streams.values()),
             limit=STREAMS_AT_ONCE,
         )
-        await _commit(
-            consumer, {partition: records[-1].offset + 1 for partition, records in partitions}
-        )
+        offsets.applied({partition: records[-1].offset + 1 for partition, records in partitions})
 
 
 async def _apply_in_order(
@@ -201,26 +210,15 @@ def in_topic_order(
 
 
 async def apply_batch(
-    consumer: AIOKafkaConsumer,
+    offsets: PendingOffsets,
     processor: MessageProcessor,
     read_model: ReadModel,
     partition: TopicPartition,
     records: Records,
 ) -> None:
-    """Apply one partition's records in order, then commit the offset after the last one."""
+    """Apply one partition's records in order, then hand on the offset after the last one."""
     await _apply_in_order(processor, read_model, records)
-    await _commit(consumer, {partition: records[-1].offset + 1})
-
-
-async def _commit(consumer: AIOKafkaConsumer, offsets: Mapping[TopicPartition, int]) -> None:
-    try:
-        await consumer.commit(
-            {partition: OffsetAndMetadata(offset, "") for partition, offset in offsets.items()}
-        )
-    except CommitFailedError:
-        # The group rebalanced while we applied: the new owner gets these records again,
-        # and applying them twice changes nothing.
-        logger.warning("commit for %s failed after a rebalance", sorted(offsets))
+    offsets.applied({partition: records[-1].offset + 1})
 
 
 async def record_lag(consumer: AIOKafkaConsumer, projection_name: str) -> None:

@@ -26,6 +26,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from agora.eventsourcing import ProjectionCatalog, ReadModel, RetryPolicy
 from agora.eventsourcing.kafka import create_consumer, create_producer
 from agora.eventsourcing.lease import MongoLease
+from agora.eventsourcing.offsets import PendingOffsets
 from agora.eventsourcing.projection import DEFAULT_RETRY, MessageProcessor
 from agora.eventsourcing.rebuild import RebuildAlreadyRunningError
 from agora.eventsourcing.runner import consumer_group
@@ -37,7 +38,7 @@ from agora.eventsourcing.topics import (
 )
 from agora.search.app import elasticsearch_client, search_indices
 from agora.search.indexing.projection import SearchProjection
-from agora.search.indexing.runner import BatchApplier, commit
+from agora.search.indexing.runner import BatchApplier, next_offsets
 from agora.search.settings import SearchSettings
 
 logger = logging.getLogger(__name__)
@@ -117,11 +118,13 @@ async def _replay(
             stopping=asyncio.Event(),
         )
         remaining = {p for p in partitions if end_offsets[p] > 0}
+        offsets = PendingOffsets(consumer)
         while remaining:
             batches = await consumer.getmany(*remaining, timeout_ms=500)
             if batches:
                 await applier.apply(batches)
-                await commit(consumer, batches)
+                offsets.applied(next_offsets(batches))
+                await offsets.commit_if_due()
             for partition in list(remaining):
                 if await consumer.position(partition) >= end_offsets[partition]:
                     remaining.discard(partition)

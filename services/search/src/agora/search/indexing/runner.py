@@ -2,7 +2,8 @@
 
 Like ``agora.eventsourcing.ProjectionRunner`` (same consumer groups, dead letters, lag gauge,
 generation switches), except that after applying a consumed batch it flushes the batch's
-documents to Elasticsearch in bulk, and only then commits the batch's offsets. While
+documents to Elasticsearch in bulk, and only then hands the batch's offsets on for commit
+(``PendingOffsets``: a few times a second, at once when idle or stopping). While
 Elasticsearch is unreachable the flush is retried with backoff, without limit: nothing is
 committed, the lag grows (``agora_projection_lag_events``), ``agora_search_indexing_blocked``
 is 1, and indexing catches up as soon as Elasticsearch answers again.
@@ -18,13 +19,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.errors import CommitFailedError
-from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
+from aiokafka.structs import ConsumerRecord, TopicPartition
 from prometheus_client import Gauge
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.eventsourcing import ProjectionCatalog, ReadModel, RetryPolicy
 from agora.eventsourcing.kafka import create_consumer, create_producer
+from agora.eventsourcing.offsets import PendingOffsets
 from agora.eventsourcing.projection import DEFAULT_RETRY, TRANSIENT_ERRORS, MessageProcessor
 from agora.eventsourcing.runner import LAG, LagOnRevoke, consumer_group, record_lag
 from agora.eventsourcing.topics import dead_letter_topic, dead_letter_topic_name, ensure_topics
@@ -168,7 +169,8 @@ class IndexingRunner:
             client_id=self._client_id,
             max_poll_records=self._batch_size,
         )
-        consumer.subscribe(list(self._projection.topics), listener=LagOnRevoke(name))
+        offsets = PendingOffsets(consumer)
+        consumer.subscribe(list(self._projection.topics), listener=LagOnRevoke(name, offsets))
         await consumer.start()
         logger.info("projection %s indexing generation %d", name, generation)
         next_check = time.monotonic() + GENERATION_CHECK_SECONDS
@@ -184,7 +186,10 @@ class IndexingRunner:
                     )
                     if not flushed:
                         return
-                    await commit(consumer, batches)
+                    offsets.applied(next_offsets(batches))
+                    await offsets.commit_if_due()
+                else:
+                    await offsets.commit()  # idle: nothing indexed waits for its commit
                 await record_lag(consumer, name)
                 if time.monotonic() >= next_check:
                     next_check = time.monotonic() + GENERATION_CHECK_SECONDS
@@ -192,6 +197,7 @@ class IndexingRunner:
                         logger.info("projection %s: a newer generation is active", name)
                         return
         finally:
+            await offsets.commit_on_leaving()
             await consumer.stop()
 
 
@@ -205,16 +211,6 @@ async def record_blocked_lag(consumer: AIOKafkaConsumer, name: str, batches: Bat
             LAG.labels(name, partition.topic, str(partition.partition)).set(lag)
 
 
-async def commit(consumer: AIOKafkaConsumer, batches: Batches) -> None:
-    """Commit the offset after the last record of each partition of the batch."""
-    offsets = {
-        partition: OffsetAndMetadata(records[-1].offset + 1, "")
-        for partition, records in batches.items()
-        if records
-    }
-    try:
-        await consumer.commit(offsets)
-    except CommitFailedError:
-        # The group rebalanced while we applied: the new owner gets these records again, and
-        # applying and writing them twice changes nothing.
-        logger.warning("commit of %s failed after a rebalance", sorted(offsets))
+def next_offsets(batches: Batches) -> dict[TopicPartition, int]:
+    """The offset after the last record of each partition of the batch."""
+    return {partition: records[-1].offset + 1 for partition, records in batches.items() if records}
