@@ -10,8 +10,9 @@ import pytest
 from bson import Binary, ObjectId, Regex, Timestamp
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import WriteError
 
-from agora.localinfra.install import ID_IN_PUSHDOWN_LIMIT
+from agora.localinfra.install import ID_IN_PUSHDOWN_LIMIT, UPDATE_MANY_BATCH
 from agora.localinfra.paths import run_dir
 from agora.localinfra.profiles import SQLITE, load_profile
 
@@ -34,6 +35,41 @@ async def test_an_update_command_with_more_statements_than_the_pool_completes(
 
     assert result.modified_count == STATEMENTS
     assert await commits.count_documents({"published": True}) == STATEMENTS
+
+
+async def test_an_update_of_many_documents_changes_each_once_across_batches(
+    database: AsyncDatabase[dict[str, Any]],
+) -> None:
+    """Our build writes a multi-document update's documents ``UPDATE_MANY_BATCH`` at a time."""
+    count = 2 * UPDATE_MANY_BATCH + 500
+    things = database["things"]
+    await things.insert_many([{"_id": n, "n": n, "kind": "a"} for n in range(count)])
+    await things.insert_one({"_id": "other", "n": 0, "kind": "b"})
+
+    result = await things.update_many({"kind": "a"}, {"$inc": {"n": 10_000}})
+
+    assert (result.matched_count, result.modified_count) == (count, count)
+    found = {document["_id"]: document["n"] async for document in things.find()}
+    assert found == {**{n: n + 10_000 for n in range(count)}, "other": 0}
+    unchanged = await things.update_many({"kind": "a"}, {"$set": {"kind": "a"}})
+    assert (unchanged.matched_count, unchanged.modified_count) == (count, 0)
+
+
+async def test_a_document_an_update_cannot_change_ends_it_after_the_ones_before(
+    database: AsyncDatabase[dict[str, Any]],
+) -> None:
+    """As upstream (and MongoDB): the documents before the failing one stay updated, also
+    those our build still held in an unwritten batch."""
+    before = UPDATE_MANY_BATCH + 500
+    things = database["things"]
+    await things.insert_many([{"_id": n, "n": n} for n in range(before)])
+    await things.insert_one({"_id": before, "n": "not a number"})
+
+    with pytest.raises(WriteError):
+        await things.update_many({}, {"$inc": {"n": 1}})
+
+    found = {document["_id"]: document["n"] async for document in things.find()}
+    assert found == {**{n: n + 1 for n in range(before)}, before: "not a number"}
 
 
 async def test_id_lookups_find_exactly_the_document_among_similar_ones(

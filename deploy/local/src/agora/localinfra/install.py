@@ -783,6 +783,95 @@ FERRETDB_PATCHES += (
         ),
     ),
 )
+UPDATE_MANY_BATCH = 1000
+"""Documents one multi-document update writes per SQLite transaction in our FerretDB build."""
+FERRETDB_PATCHES += (
+    # Upstream writes each document an update matches in a transaction of its own: a commit,
+    # its WAL frames and a turn of the write queue per document. Ours writes a multi-document
+    # update's documents `UPDATE_MANY_BATCH` at a time, one transaction each (the relay marks
+    # a round's commits published with one `update_many`). findAndModify is left alone.
+    SourcePatch(
+        file="internal/handler/common/update.go",
+        upstream='\tisFindAndModify := (strings.ToLower(cmd) == "findandmodify")\n',
+        patched=(
+            '\tisFindAndModify := (strings.ToLower(cmd) == "findandmodify")\n'
+            "\n"
+            "\t// Agora's build: a multi-document update's documents, written in batches.\n"
+            "\tbatched := param.Multi && !isFindAndModify\n"
+            "\tvar batch []*types.Document\n"
+            "\tflush := func() error {\n"
+            "\t\tif len(batch) == 0 {\n"
+            "\t\t\treturn nil\n"
+            "\t\t}\n"
+            "\t\t_, err := c.UpdateAll(ctx, &backends.UpdateAllParams{Docs: batch})\n"
+            "\t\tbatch = nil\n"
+            "\n"
+            "\t\treturn err\n"
+            "\t}\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/handler/common/update.go",
+        upstream=(
+            "\t\t\tif !upsert {\n"
+            "\t\t\t\treturn result, nil\n"
+            "\t\t\t}\n"
+            "\t\t}\n"
+            "\n"
+            "\t\tif upsert {\n"
+            "\t\t\tif err = processFilterEqualityCondition(doc, param.Filter); err != nil {\n"
+        ),
+        patched=(
+            "\t\t\tif !upsert {\n"
+            "\t\t\t\tif err = flush(); err != nil {\n"
+            "\t\t\t\t\treturn nil, lazyerrors.Error(err)\n"
+            "\t\t\t\t}\n"
+            "\n"
+            "\t\t\t\treturn result, nil\n"
+            "\t\t\t}\n"
+            "\t\t}\n"
+            "\n"
+            "\t\tif upsert {\n"
+            "\t\t\tif err = processFilterEqualityCondition(doc, param.Filter); err != nil {\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/handler/common/update.go",
+        upstream=(
+            "\t\t\t_, err := c.UpdateAll(ctx, &backends.UpdateAllParams"
+            "{Docs: []*types.Document{doc}})\n"
+        ),
+        patched=(
+            "\t\t\tvar err error\n"
+            "\t\t\tif batched {\n"
+            "\t\t\t\tbatch = append(batch, doc)\n"
+            f"\t\t\t\tif len(batch) >= {UPDATE_MANY_BATCH} {{\n"
+            "\t\t\t\t\terr = flush()\n"
+            "\t\t\t\t}\n"
+            "\t\t\t} else {\n"
+            "\t\t\t\t_, err = c.UpdateAll(ctx, &backends.UpdateAllParams"
+            "{Docs: []*types.Document{doc}})\n"
+            "\t\t\t}\n"
+        ),
+    ),
+)
+FERRETDB_PATCHES += tuple(
+    # A document that cannot be updated ends the command with an error, as upstream; the
+    # documents before it in the batch are written first, so they stay updated, as upstream.
+    SourcePatch(
+        file="internal/handler/common/update.go",
+        upstream=before + "return nil, lazyerrors.Error(err)\n",
+        patched=before
+        + "_ = flush() // Agora's build\n"
+        + indent
+        + "return nil, lazyerrors.Error(err)\n",
+    )
+    for before, indent in (
+        ("\t\t\tif !errors.Is(err, iterator.ErrIteratorDone) {\n\t\t\t\t", "\t\t\t\t"),
+        ("\t\tif err = doc.ValidateData(); err != nil {\n\t\t\t", "\t\t\t"),
+        ("\t\tif err != nil {\n\t\t\t", "\t\t\t"),
+    )
+)
 FERRETDB_ADDED_FILES: dict[str, str] = {
     "internal/handler/sjson/sjson_agora_fast.go": "patches/sjson_agora_fast.go",
     "internal/util/fsql/fsql_agora_checkpoint.go": "patches/fsql_agora_checkpoint.go",
@@ -790,7 +879,7 @@ FERRETDB_ADDED_FILES: dict[str, str] = {
 """Files of ours copied into FerretDB's source (path there: path under deploy/local/ferretdb).
 ``patches/sjson_agora_fast_test.go`` compares the fast decoder with upstream's on random
 documents; run it by hand in a patched copy (``go test ./internal/handler/sjson/``)."""
-FERRETDB_PATCH_LEVEL = "agora-9"
+FERRETDB_PATCH_LEVEL = "agora-10"
 """Names the patch set; part of the install stamp, so a changed patch set rebuilds the binary."""
 
 
