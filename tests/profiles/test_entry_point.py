@@ -64,8 +64,17 @@ async def test_the_module_entry_point_serves_until_terminated(
                 except httpx.TransportError:
                     await asyncio.sleep(0.2)
             unauthenticated = await client.get("/people/anyone")
+            metrics = (await client.get("/metrics")).text
         assert status == 200
         assert unauthenticated.status_code == 401
+        # The collector was tuned and timed before the app started (agora.servicekit.serve).
+        full_collections = [
+            line
+            for line in metrics.splitlines()
+            if line.startswith('agora_python_gc_pause_seconds_count{generation="2"}')
+        ]
+        assert full_collections
+        assert float(full_collections[0].split()[-1]) >= 1
     finally:
         process.send_signal(signal.SIGTERM)
         exit_code = await asyncio.wait_for(process.wait(), timeout=30)

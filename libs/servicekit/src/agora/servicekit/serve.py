@@ -5,6 +5,7 @@ from typing import Protocol, TypeVar
 import uvicorn
 from fastapi import FastAPI
 
+from agora.servicekit.gc_tuning import freeze_long_lived_objects, tune_garbage_collector
 from agora.servicekit.logging import configure_logging
 from agora.servicekit.settings import ServiceSettings
 
@@ -33,8 +34,11 @@ def run(
     """
     # Before uvicorn starts, so its own startup lines are JSON too.
     configure_logging(service_name=settings.service_name, level=settings.log_level)
+    tune_garbage_collector()
+    app = app_factory(settings=settings)
+    freeze_long_lived_objects()  # the modules and the app, alive as long as the process
     uvicorn.run(
-        app_factory(settings=settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,
