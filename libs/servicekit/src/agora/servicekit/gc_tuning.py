@@ -25,6 +25,7 @@ GC_PAUSE = Histogram(
     buckets=(0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
 )
 
+
 class _CollectionTimer:
     """A ``gc.callbacks`` entry: observes each collection's duration in ``GC_PAUSE``."""
 
