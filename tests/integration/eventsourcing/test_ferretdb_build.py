@@ -50,7 +50,8 @@ async def test_an_update_of_many_documents_changes_each_once_across_batches(
 
     assert (result.matched_count, result.modified_count) == (count, count)
     found = {document["_id"]: document["n"] async for document in things.find()}
-    assert found == {**{n: n + 10_000 for n in range(count)}, "other": 0}
+    expected: dict[int | str, int] = {n: n + 10_000 for n in range(count)}
+    assert found == {**expected, "other": 0}
     unchanged = await things.update_many({"kind": "a"}, {"$set": {"kind": "a"}})
     assert (unchanged.matched_count, unchanged.modified_count) == (count, 0)
 
