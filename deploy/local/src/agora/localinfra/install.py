@@ -785,6 +785,14 @@ FERRETDB_PATCHES += (
 )
 UPDATE_MANY_BATCH = 1000
 """Documents one multi-document update writes per SQLite transaction in our FerretDB build."""
+_GO_NOTHING_MORE_MATCHES = "\t\t\tif !upsert {\n"
+_GO_BEFORE_UPSERT = (
+    "\t\t\t}\n"
+    "\t\t}\n"
+    "\n"
+    "\t\tif upsert {\n"
+    "\t\t\tif err = processFilterEqualityCondition(doc, param.Filter); err != nil {\n"
+)
 FERRETDB_PATCHES += (
     # Upstream writes each document an update matches in a transaction of its own: a commit,
     # its WAL frames and a turn of the write queue per document. Ours writes a multi-document
@@ -812,27 +820,13 @@ FERRETDB_PATCHES += (
     ),
     SourcePatch(
         file="internal/handler/common/update.go",
-        upstream=(
-            "\t\t\tif !upsert {\n"
-            "\t\t\t\treturn result, nil\n"
-            "\t\t\t}\n"
-            "\t\t}\n"
-            "\n"
-            "\t\tif upsert {\n"
-            "\t\t\tif err = processFilterEqualityCondition(doc, param.Filter); err != nil {\n"
-        ),
+        upstream=_GO_NOTHING_MORE_MATCHES + "\t\t\t\treturn result, nil\n" + _GO_BEFORE_UPSERT,
         patched=(
-            "\t\t\tif !upsert {\n"
-            "\t\t\t\tif err = flush(); err != nil {\n"
+            _GO_NOTHING_MORE_MATCHES + "\t\t\t\tif err = flush(); err != nil {\n"
             "\t\t\t\t\treturn nil, lazyerrors.Error(err)\n"
             "\t\t\t\t}\n"
             "\n"
-            "\t\t\t\treturn result, nil\n"
-            "\t\t\t}\n"
-            "\t\t}\n"
-            "\n"
-            "\t\tif upsert {\n"
-            "\t\t\tif err = processFilterEqualityCondition(doc, param.Filter); err != nil {\n"
+            "\t\t\t\treturn result, nil\n" + _GO_BEFORE_UPSERT
         ),
     ),
     SourcePatch(
