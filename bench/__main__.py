@@ -15,6 +15,7 @@ from typing import Any
 import uvloop
 from pymongo import AsyncMongoClient
 
+from agora.servicekit.gc_tuning import freeze_long_lived_objects, tune_garbage_collector
 from bench.config import FULL, QUICK, BenchConfig
 from bench.cpu import CpuMeter
 from bench.facts import MachineFacts, database_version, load_average, machine_facts
@@ -191,8 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress(f"run {names.run_id} ({mode})")
     with bench_endpoints() as endpoints:
         progress(f"Kafka {endpoints.kafka_bootstrap}, database {endpoints.mongo_url}")
-        # uvloop, as the services' processes run it (uvicorn picks it): the load generator,
-        # the relay and the runner share this loop, and the raw baselines run on it too.
+        # uvloop and the garbage collector's settings, as the services' processes run them
+        # (uvicorn picks uvloop; agora.servicekit.run tunes the collector): the load
+        # generator, the relay and the runner share this process, the raw baselines too.
+        tune_garbage_collector()
+        freeze_long_lived_objects()
         results = uvloop.run(
             run(config=config, mode=mode, endpoints=endpoints, names=names, facts=facts)
         )
