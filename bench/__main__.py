@@ -192,11 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress(f"run {names.run_id} ({mode})")
     with bench_endpoints() as endpoints:
         progress(f"Kafka {endpoints.kafka_bootstrap}, database {endpoints.mongo_url}")
-        # uvloop and the garbage collector's settings, as the services' processes run them
-        # (uvicorn picks uvloop; agora.servicekit.run tunes the collector): the load
-        # generator, the relay and the runner share this process, the raw baselines too.
-        tune_garbage_collector()
-        freeze_long_lived_objects()
+        # uvloop, as the services' processes run it (uvicorn picks it): the load generator,
+        # the relay and the runner share this loop, and the raw baselines run on it too.
         results = uvloop.run(
             run(config=config, mode=mode, endpoints=endpoints, names=names, facts=facts)
         )
@@ -206,4 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # The collector's settings of the services' processes (agora.servicekit.run); not in
+    # main(), which the smoke test calls inside pytest's process.
+    tune_garbage_collector()
+    freeze_long_lived_objects()
     sys.exit(main())
