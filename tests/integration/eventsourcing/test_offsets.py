@@ -79,14 +79,14 @@ async def test_applied_offsets_are_committed_once_the_interval_has_passed(
 
     offsets.applied({first: 4, second: 1})  # later polls: the newest offset counts
     clock.now += 0.5
-    await offsets.commit_if_due()
+    await offsets.after_poll(brought_records=True)
     assert await committed(consumer, partitions) == [4, 1, -1]
     assert offsets.pending == {}
 
     offsets.applied({second: 5})
     await offsets.commit_if_due()  # the interval starts again at each commit
     assert await committed(consumer, partitions) == [4, 1, -1]
-    await offsets.commit()  # what the runner does when a poll brings nothing, and on stopping
+    await offsets.after_poll(brought_records=False)  # a quiet poll commits at once
     assert await committed(consumer, partitions) == [4, 5, -1]
 
 

@@ -11,16 +11,24 @@ when the consumer goes idle, when it stops, and for revoked partitions before a 
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import CommitFailedError
-from aiokafka.structs import OffsetAndMetadata, TopicPartition
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
 
 logger = logging.getLogger(__name__)
 
 COMMIT_INTERVAL_SECONDS = 0.25
 """Longest time applied offsets wait for their commit while records keep coming."""
+
+
+def next_offsets(
+    batches: Mapping[TopicPartition, Sequence[ConsumerRecord[Any, Any]]],
+) -> dict[TopicPartition, int]:
+    """The offset after the last record of each partition that brought records."""
+    return {partition: records[-1].offset + 1 for partition, records in batches.items() if records}
 
 
 class PendingOffsets:
@@ -48,13 +56,22 @@ class PendingOffsets:
         """Records up to (not including) these offsets are applied."""
         self._pending.update(offsets)
 
+    async def after_poll(self, *, brought_records: bool) -> None:
+        """What a consumer loop does once a poll's records are applied: commit if due, or at
+        once when the poll brought nothing (so nothing applied waits through a quiet spell)."""
+        if brought_records:
+            await self.commit_if_due()
+        else:
+            await self.commit()
+
     async def commit_if_due(self) -> None:
         """Commit what is pending if the last commit is ``interval`` seconds old."""
         if self._pending and self._timer() - self._last_commit >= self._interval:
             await self.commit()
 
     async def commit(self, partitions: Iterable[TopicPartition] | None = None) -> None:
-        """Commit what is pending now (of ``partitions`` only, when given)."""
+        """Commit what is pending now (of ``partitions`` only, when given); what it tried to
+        commit is no longer pending, even when the commit failed."""
         chosen = self._pending if partitions is None else set(partitions) & self._pending.keys()
         offsets = {partition: self._pending.pop(partition) for partition in list(chosen)}
         if partitions is None:
@@ -77,8 +94,3 @@ class PendingOffsets:
             await self.commit()
         except Exception as error:  # noqa: BLE001 - aiokafka's errors, timeouts, lost connections
             logger.warning("final commit of %s failed: %r", sorted(self._pending), error)
-
-    def forget(self, partitions: Iterable[TopicPartition]) -> None:
-        """Drop what is pending for partitions this consumer no longer owns."""
-        for partition in partitions:
-            self._pending.pop(partition, None)

@@ -21,7 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.eventsourcing.bounded import gather_bounded
 from agora.eventsourcing.kafka import create_consumer, create_producer
-from agora.eventsourcing.offsets import PendingOffsets
+from agora.eventsourcing.offsets import PendingOffsets, next_offsets
 from agora.eventsourcing.projection import (
     DEFAULT_RETRY,
     ApplyOrder,
@@ -64,7 +64,6 @@ class LagOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         if self._offsets is not None:
             await self._offsets.commit(revoked)
-            self._offsets.forget(revoked)
         for partition in revoked:
             LAG.remove(self._name, partition.topic, str(partition.partition))
 
@@ -139,10 +138,7 @@ class ProjectionRunner:
             while not self._stopping.is_set():
                 batches = await consumer.getmany(timeout_ms=self._poll_timeout_ms)
                 await apply_poll(offsets, processor, read_model, batches, self._projection)
-                if batches:
-                    await offsets.commit_if_due()
-                else:
-                    await offsets.commit()  # idle: nothing applied waits for its commit
+                await offsets.after_poll(brought_records=bool(batches))
                 await record_lag(consumer, self._projection.name)
                 if time.monotonic() >= next_check:
                     next_check = time.monotonic() + GENERATION_CHECK_SECONDS
@@ -188,7 +184,7 @@ async def apply_poll(
             (_apply_in_order(processor, read_model, records) for records in streams.values()),
             limit=STREAMS_AT_ONCE,
         )
-        offsets.applied({partition: records[-1].offset + 1 for partition, records in partitions})
+        offsets.applied(next_offsets(dict(partitions)))
 
 
 async def _apply_in_order(
@@ -218,7 +214,7 @@ async def apply_batch(
 ) -> None:
     """Apply one partition's records in order, then hand on the offset after the last one."""
     await _apply_in_order(processor, read_model, records)
-    offsets.applied({partition: records[-1].offset + 1})
+    offsets.applied(next_offsets({partition: records}))
 
 
 async def record_lag(consumer: AIOKafkaConsumer, projection_name: str) -> None:

@@ -26,7 +26,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from agora.eventsourcing import ProjectionCatalog, ReadModel, RetryPolicy
 from agora.eventsourcing.kafka import create_consumer, create_producer
 from agora.eventsourcing.lease import MongoLease
-from agora.eventsourcing.offsets import PendingOffsets
+from agora.eventsourcing.offsets import PendingOffsets, next_offsets
 from agora.eventsourcing.projection import DEFAULT_RETRY, MessageProcessor
 from agora.eventsourcing.rebuild import RebuildAlreadyRunningError
 from agora.eventsourcing.runner import consumer_group
@@ -38,7 +38,7 @@ from agora.eventsourcing.topics import (
 )
 from agora.search.app import elasticsearch_client, search_indices
 from agora.search.indexing.projection import SearchProjection
-from agora.search.indexing.runner import BatchApplier, next_offsets
+from agora.search.indexing.runner import BatchApplier
 from agora.search.settings import SearchSettings
 
 logger = logging.getLogger(__name__)

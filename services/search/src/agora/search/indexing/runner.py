@@ -25,7 +25,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.eventsourcing import ProjectionCatalog, ReadModel, RetryPolicy
 from agora.eventsourcing.kafka import create_consumer, create_producer
-from agora.eventsourcing.offsets import PendingOffsets
+from agora.eventsourcing.offsets import PendingOffsets, next_offsets
 from agora.eventsourcing.projection import DEFAULT_RETRY, TRANSIENT_ERRORS, MessageProcessor
 from agora.eventsourcing.runner import LAG, LagOnRevoke, consumer_group, record_lag
 from agora.eventsourcing.topics import dead_letter_topic, dead_letter_topic_name, ensure_topics
@@ -187,9 +187,7 @@ class IndexingRunner:
                     if not flushed:
                         return
                     offsets.applied(next_offsets(batches))
-                    await offsets.commit_if_due()
-                else:
-                    await offsets.commit()  # idle: nothing indexed waits for its commit
+                await offsets.after_poll(brought_records=bool(batches))
                 await record_lag(consumer, name)
                 if time.monotonic() >= next_check:
                     next_check = time.monotonic() + GENERATION_CHECK_SECONDS
@@ -209,8 +207,3 @@ async def record_blocked_lag(consumer: AIOKafkaConsumer, name: str, batches: Bat
         if highwater is not None and records:
             lag = max(highwater - records[0].offset, 0)
             LAG.labels(name, partition.topic, str(partition.partition)).set(lag)
-
-
-def next_offsets(batches: Batches) -> dict[TopicPartition, int]:
-    """The offset after the last record of each partition of the batch."""
-    return {partition: records[-1].offset + 1 for partition, records in batches.items() if records}
