@@ -169,13 +169,16 @@ def test_source_patches_apply_once_and_refuse_changed_upstream_text(tmp_path: Pa
 
 
 def test_ferretdb_patches_match_the_pinned_upstream_source() -> None:
-    """The patch set applies to the FerretDB module that go.mod pins (when it is downloaded)."""
+    """The patch set applies to the FerretDB module that go.mod pins (when it is downloaded),
+    each patch to the file as the patches before it left it, as the installer applies them."""
     module = Path.home() / "go/pkg/mod/github.com/!ferret!d!b/!ferret!d!b@v1.24.2"
     if not module.is_dir():
         pytest.skip("the FerretDB module is not in this machine's Go module cache")
+    texts: dict[str, str] = {}
     for patch in FERRETDB_PATCHES:
-        text = (module / patch.file).read_text(encoding="utf-8")
+        text = texts.get(patch.file) or (module / patch.file).read_text(encoding="utf-8")
         assert text.count(patch.upstream) == patch.count, patch.file
+        texts[patch.file] = text.replace(patch.upstream, patch.patched)
 
 
 def test_stacks_on_other_elasticsearch_ports_get_their_own_cluster_name() -> None:

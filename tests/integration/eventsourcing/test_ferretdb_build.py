@@ -10,7 +10,7 @@ import pytest
 from bson import Binary, ObjectId, Regex, Timestamp
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import WriteError
+from pymongo.errors import BulkWriteError, WriteError
 
 from agora.localinfra.install import ID_IN_PUSHDOWN_LIMIT, UPDATE_MANY_BATCH
 from agora.localinfra.paths import run_dir
@@ -71,6 +71,125 @@ async def test_a_document_an_update_cannot_change_ends_it_after_the_ones_before(
 
     found = {document["_id"]: document["n"] async for document in things.find()}
     assert found == {**{n: n + 1 for n in range(before)}, before: "not a number"}
+
+
+def _statements_with_a_taken_id() -> list[UpdateOne]:
+    """Four upserts; the third matches nothing and its insert would take a taken ``_id``."""
+    return [
+        UpdateOne({"_id": "a"}, {"$inc": {"n": 1}}, upsert=True),
+        UpdateOne({"_id": "new 1"}, {"$set": {"n": 5}}, upsert=True),
+        UpdateOne({"_id": "b", "done": {"$ne": True}}, {"$set": {"n": 9}}, upsert=True),
+        UpdateOne({"_id": "new 2"}, {"$set": {"n": 7}}, upsert=True),
+    ]
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+async def test_a_failed_statement_is_reported_under_its_index_after_the_ones_before(
+    database: AsyncDatabase[dict[str, Any]], ordered: bool
+) -> None:
+    """As MongoDB: the statements before the failed one are written and counted, an ordered
+    command stops there, an unordered one goes on. Upstream answered a bare error (nothing
+    counted, as if nothing were written) and ignored ``ordered``."""
+    things = database["things"]
+    await things.insert_many([{"_id": "a", "n": 1}, {"_id": "b", "n": 1, "done": True}])
+
+    with pytest.raises(BulkWriteError) as raised:
+        await things.bulk_write(_statements_with_a_taken_id(), ordered=ordered)
+
+    details = raised.value.details
+    assert [(error["index"], error["code"]) for error in details["writeErrors"]] == [(2, 11000)]
+    assert details["nMatched"] == 1
+    upserted = [(entry["index"], entry["_id"]) for entry in details["upserted"]]
+    found = {document["_id"]: document["n"] async for document in things.find()}
+    if ordered:
+        assert upserted == [(1, "new 1")]
+        assert found == {"a": 2, "b": 1, "new 1": 5}
+    else:
+        assert upserted == [(1, "new 1"), (3, "new 2")]
+        assert found == {"a": 2, "b": 1, "new 1": 5, "new 2": 7}
+
+
+async def test_an_upserted_document_is_reported_under_its_statement_index(
+    database: AsyncDatabase[dict[str, Any]],
+) -> None:
+    """Upstream numbered upserts by their place among the upserts, not by statement."""
+    things = database["things"]
+    await things.insert_one({"_id": "old", "n": 1})
+
+    result = await things.bulk_write(
+        [
+            UpdateOne({"_id": "old"}, {"$inc": {"n": 1}}, upsert=True),
+            UpdateOne({"_id": "new"}, {"$set": {"n": 1}}, upsert=True),
+        ]
+    )
+
+    assert result.upserted_ids == {1: "new"}
+    assert (result.matched_count, result.modified_count) == (1, 1)
+
+
+async def test_statements_of_one_command_see_what_the_ones_before_wrote(
+    database: AsyncDatabase[dict[str, Any]],
+) -> None:
+    """Our build holds the documents a command's statements change and writes them together;
+    a statement that could read a held document runs after they are written."""
+    things = database["things"]
+    await things.insert_many([{"_id": "x", "n": 0}, {"_id": 1, "n": 0}, {"_id": "y", "n": 0}])
+
+    await things.bulk_write(
+        [
+            UpdateOne({"_id": "x"}, {"$inc": {"n": 1}}),
+            UpdateOne({"_id": "x"}, {"$inc": {"n": 1}}),  # the same _id again
+            UpdateOne({"_id": "x", "n": 2}, {"$set": {"saw": 2}}),
+            UpdateOne({"_id": 1}, {"$inc": {"n": 1}}),
+            UpdateOne({"_id": 1.0}, {"$inc": {"n": 1}}),  # equal to 1, not by its text
+            UpdateOne({"_id": "y"}, {"$set": {"flag": True}}),
+            UpdateOne({"flag": True}, {"$set": {"found by flag": True}}),  # no _id
+            UpdateOne({"_id": "x"}, {"$set": {"kind": "k"}}),
+            UpdateOne({"kind": "k", "saw": 2}, {"$inc": {"n": 10}}, upsert=True),
+        ]
+    )
+
+    assert await things.find({}, sort={"n": 1}).to_list() == [
+        {"_id": "y", "n": 0, "flag": True, "found by flag": True},
+        {"_id": 1, "n": 2},
+        {"_id": "x", "n": 12, "saw": 2, "kind": "k"},
+    ]
+
+
+async def test_a_command_of_more_statements_than_one_batch_writes_each_once(
+    database: AsyncDatabase[dict[str, Any]],
+) -> None:
+    count = 2 * UPDATE_MANY_BATCH + 500
+    things = database["things"]
+    await things.insert_many([{"_id": f"t{n}", "n": n} for n in range(count)])
+
+    result = await things.bulk_write(
+        [UpdateOne({"_id": f"t{n}"}, {"$inc": {"n": 10_000}}) for n in range(count)]
+    )
+
+    assert (result.matched_count, result.modified_count) == (count, count)
+    found = {document["_id"]: document["n"] async for document in things.find()}
+    assert found == {f"t{n}": n + 10_000 for n in range(count)}
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+async def test_the_statements_before_a_failed_one_are_written_with_it_held_back(
+    database: AsyncDatabase[dict[str, Any]], ordered: bool
+) -> None:
+    things = database["things"]
+    await things.insert_many(
+        [{"_id": "a", "n": 1}, {"_id": "b", "n": "text"}, {"_id": "c", "n": 1}]
+    )
+
+    with pytest.raises(BulkWriteError) as raised:
+        await things.bulk_write(
+            [UpdateOne({"_id": key}, {"$inc": {"n": 1}}) for key in ("a", "b", "c")],
+            ordered=ordered,
+        )
+
+    assert [error["index"] for error in raised.value.details["writeErrors"]] == [1]
+    found = {document["_id"]: document["n"] async for document in things.find()}
+    assert found == {"a": 2, "b": "text", "c": 1 if ordered else 2}
 
 
 async def test_id_lookups_find_exactly_the_document_among_similar_ones(

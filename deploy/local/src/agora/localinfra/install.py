@@ -866,14 +866,198 @@ FERRETDB_PATCHES += tuple(
         ("\t\tif err != nil {\n\t\t\t", "\t\t\t"),
     )
 )
+FERRETDB_PATCHES += (
+    # Upstream ran an update command's statements in order and ended it at the first one that
+    # failed (an upsert's duplicate key, an operator that cannot apply) with a bare error, so a
+    # client believed nothing was written while the statements before it were; it also gave an
+    # upserted document the index of its place among the upserts, not of its statement. Ours
+    # answers as MongoDB does: the counts of the statements that ran, each write error under
+    # its statement's index, and `ordered: false` runs the statements after a failed one
+    # (grouped projection updates, `agora.eventsourcing.grouped_updates`, rely on this).
+    SourcePatch(
+        file="internal/handler/msg_update.go",
+        upstream='\t"github.com/FerretDB/wire"\n',
+        patched='\t"github.com/FerretDB/wire"\n\t"go.mongodb.org/mongo-driver/mongo"\n',
+    ),
+    SourcePatch(
+        file="internal/handler/msg_update.go",
+        upstream='import (\n\t"context"\n',
+        patched='import (\n\t"context"\n\t"errors"\n',
+    ),
+    SourcePatch(
+        file="internal/handler/msg_update.go",
+        upstream=(
+            "\t// TODO https://github.com/FerretDB/FerretDB/issues/2612\n"
+            "\t_ = params.Ordered\n"
+            "\n"
+            "\tmatched, modified, upserted, err := h.updateDocument(connCtx, params)\n"
+        ),
+        patched=(
+            "\t// Agora's build: `ordered` is honoured; MongoDB's default is true.\n"
+            "\tordered := true\n"
+            '\tif value, getErr := document.Get("ordered"); getErr == nil {\n'
+            "\t\tif b, ok := value.(bool); ok {\n"
+            "\t\t\tordered = b\n"
+            "\t\t}\n"
+            "\t}\n"
+            "\n"
+            "\tmatched, modified, upserted, writeErrors, err := "
+            "h.updateDocument(connCtx, params, ordered)\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/handler/msg_update.go",
+        upstream='\tres.Set("nModified", modified)\n\tres.Set("ok", float64(1))\n',
+        patched=(
+            '\tres.Set("nModified", modified)\n'
+            "\n"
+            "\tif len(writeErrors) > 0 {\n"
+            "\t\tarray := types.MakeArray(len(writeErrors))\n"
+            "\t\tfor _, we := range writeErrors {\n"
+            "\t\t\tarray.Append(WriteErrorDocument(we))\n"
+            "\t\t}\n"
+            "\n"
+            '\t\tres.Set("writeErrors", array)\n'
+            "\t}\n"
+            "\n"
+            '\tres.Set("ok", float64(1))\n'
+        ),
+    ),
+    SourcePatch(
+        file="internal/handler/msg_update.go",
+        upstream=(
+            "func (h *Handler) updateDocument(ctx context.Context, params *common.UpdateParams) "
+            "(int32, int32, *types.Array, error) {\n"
+        ),
+        patched=(
+            "func (h *Handler) updateDocument(ctx context.Context, params *common.UpdateParams, "
+            "ordered bool) (int32, int32, *types.Array, []*mongo.WriteError, error) {\n"
+            "\tvar writeErrors []*mongo.WriteError\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/handler/msg_update.go",
+        upstream="\tfor _, u := range params.Updates {\n",
+        patched="\tfor i, u := range params.Updates {\n",
+    ),
+    SourcePatch(
+        file="internal/handler/msg_update.go",
+        upstream=(
+            '\t\t\tctx, c, "update", iterator.Values(iterator.ForSlice(matchedDocs)), &u,\n'
+            "\t\t)\n"
+            "\t\tif err != nil {\n"
+            "\t\t\treturn 0, 0, nil, lazyerrors.Error(err)\n"
+            "\t\t}\n"
+        ),
+        patched=(
+            '\t\t\tctx, c, "update", iterator.Values(iterator.ForSlice(matchedDocs)), &u,\n'
+            "\t\t)\n"
+            "\t\tif err != nil {\n"
+            "\t\t\tvar statementErr *handlererrors.WriteErrors\n"
+            "\t\t\tif !errors.As(\n"
+            '\t\t\t\thandleUpdateError(params.DB, params.Collection, "update", err), '
+            "&statementErr,\n"
+            "\t\t\t) {\n"
+            "\t\t\t\treturn 0, 0, nil, lazyerrors.Error(err)\n"
+            "\t\t\t}\n"
+            "\n"
+            "\t\t\tcode, message := statementErr.FirstCodeAndMessage()\n"
+            "\t\t\twriteErrors = append(writeErrors, "
+            "&mongo.WriteError{Index: i, Code: int(code), Message: message})\n"
+            "\n"
+            "\t\t\tif ordered {\n"
+            "\t\t\t\tbreak\n"
+            "\t\t\t}\n"
+            "\n"
+            "\t\t\tcontinue\n"
+            "\t\t}\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/handler/msg_update.go",
+        upstream="return 0, 0, nil, ",
+        patched="return 0, 0, nil, nil, ",
+        count=9,
+    ),
+    SourcePatch(
+        file="internal/handler/msg_update.go",
+        upstream='\t\t\t\t"index", int32(upserted.Len()),\n',
+        patched='\t\t\t\t"index", int32(i),\n',
+    ),
+    SourcePatch(
+        file="internal/handler/msg_update.go",
+        upstream="\treturn matched, modified, &upserted, nil\n",
+        patched="\treturn matched, modified, &upserted, writeErrors, nil\n",
+    ),
+)
+FERRETDB_PATCHES += (
+    # The documents an update command's statements change are written together, one
+    # transaction per 1,000 (handler_agora_pending_updates.go says when a statement must wait
+    # for the held ones to be written first).
+    SourcePatch(
+        file="internal/handler/msg_update.go",
+        upstream="\tvar writeErrors []*mongo.WriteError\n",
+        patched=(
+            "\tvar writeErrors []*mongo.WriteError\n"
+            "\tvar pending *agoraPendingUpdates\n"
+            "\n"
+            "\tdefer func() {\n"
+            "\t\t// After a failure, the statements before it stay written, as upstream.\n"
+            "\t\tif pending != nil {\n"
+            "\t\t\t_ = pending.Flush(ctx)\n"
+            "\t\t}\n"
+            "\t}()\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/handler/msg_update.go",
+        upstream="\t\tvar qp backends.QueryParams\n",
+        patched=(
+            "\t\t// Agora's build: the changed documents are held and written together.\n"
+            "\t\tif pending == nil {\n"
+            "\t\t\tpending = newAgoraPendingUpdates(c)\n"
+            "\t\t}\n"
+            "\n"
+            "\t\tif !pending.MayRunBeforeFlush(u.Filter) {\n"
+            "\t\t\tif err = pending.Flush(ctx); err != nil {\n"
+            "\t\t\t\treturn 0, 0, nil, nil, lazyerrors.Error(err)\n"
+            "\t\t\t}\n"
+            "\t\t}\n"
+            "\n"
+            "\t\tvar qp backends.QueryParams\n"
+        ),
+    ),
+    SourcePatch(
+        file="internal/handler/msg_update.go",
+        upstream='\t\t\tctx, c, "update", iterator.Values',
+        patched='\t\t\tctx, pending, "update", iterator.Values',
+    ),
+    SourcePatch(
+        file="internal/handler/msg_update.go",
+        upstream="\treturn matched, modified, &upserted, writeErrors, nil\n",
+        patched=(
+            "\tif pending != nil {\n"
+            "\t\tif err = pending.Flush(ctx); err != nil {\n"
+            "\t\t\treturn 0, 0, nil, nil, lazyerrors.Error(err)\n"
+            "\t\t}\n"
+            "\t}\n"
+            "\n"
+            "\treturn matched, modified, &upserted, writeErrors, nil\n"
+        ),
+    ),
+)
 FERRETDB_ADDED_FILES: dict[str, str] = {
     "internal/handler/sjson/sjson_agora_fast.go": "patches/sjson_agora_fast.go",
     "internal/util/fsql/fsql_agora_checkpoint.go": "patches/fsql_agora_checkpoint.go",
+    "internal/handler/handlererrors/handlererrors_agora_write.go": (
+        "patches/handlererrors_agora_write.go"
+    ),
+    "internal/handler/handler_agora_pending_updates.go": "patches/handler_agora_pending_updates.go",
 }
 """Files of ours copied into FerretDB's source (path there: path under deploy/local/ferretdb).
 ``patches/sjson_agora_fast_test.go`` compares the fast decoder with upstream's on random
 documents; run it by hand in a patched copy (``go test ./internal/handler/sjson/``)."""
-FERRETDB_PATCH_LEVEL = "agora-10"
+FERRETDB_PATCH_LEVEL = "agora-11"
 """Names the patch set; part of the install stamp, so a changed patch set rebuilds the binary."""
 
 
