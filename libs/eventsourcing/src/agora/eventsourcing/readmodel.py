@@ -17,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from agora.eventsourcing.envelope import EventEnvelope
+from agora.eventsourcing.grouped_upserts import grouped_upserts
 
 Document = dict[str, Any]
 CATALOG_COLLECTION = "projection_generations"
@@ -38,19 +39,21 @@ async def apply_once(
 ) -> bool:
     """Apply a MongoDB ``update`` to one document unless it already saw this event.
 
-    Creates the document if needed. Returns whether the update was applied.
+    Creates the document if needed. Returns whether the update was applied. Concurrent calls
+    on one collection share one bulk write (``agora.eventsourcing.grouped_upserts``).
     """
     applied_key = f"{APPLIED_FIELD}.{envelope.streamid}"
     version = envelope.streamversion
     update = dict(update)
     update["$set"] = {**update.get("$set", {}), applied_key: version}
     try:
-        result = await collection.update_one(
-            {"_id": document_id, applied_key: {"$not": {"$gte": version}}}, update, upsert=True
+        # An upsert that raises nothing matched the document or created it: applied.
+        await grouped_upserts(collection).upsert(
+            {"_id": document_id, applied_key: {"$not": {"$gte": version}}}, update
         )
     except DuplicateKeyError:
         return False  # the document exists and already applied this version
-    return bool(result.matched_count or result.upserted_id is not None)
+    return True
 
 
 async def find_by_ids(

@@ -1,0 +1,96 @@
+"""Group commit of read-model updates: concurrent single-document upserts into one collection
+go out as one ordered bulk write, each caller still learning its own statement's outcome
+(``agora.eventsourcing.group_commit``).
+
+``apply_once`` writes through it: a runner applying several streams at once (``ApplyOrder``)
+sends their updates as one ``update`` command instead of one each. Measured with ``make
+bench``: a quarter more events/s through the pipeline, the read model's updates being one
+command per group instead of one per event.
+
+The bulk write is ordered, so two statements on the same document keep their order. When a
+statement fails (an upsert whose ``_id`` is taken: the event was applied before), MongoDB and
+Agora's FerretDB build stop there and say which statement failed: the ones before it are
+written, it gets its error, and the ones after it go out with the next group.
+"""
+
+import asyncio
+import weakref
+from typing import Any
+
+from bson.errors import InvalidDocument
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, DocumentTooLarge
+
+from agora.eventsourcing.group_commit import (
+    MAX_GROUP,
+    Document,
+    GroupCommit,
+    settle,
+    single_write_error,
+)
+
+Upsert = tuple[Document, Document]
+"""A statement's filter and update."""
+
+
+class GroupedUpserts(GroupCommit[Upsert]):
+    """Upserts into ``collection``, grouped with whatever other upserts wait at the time."""
+
+    def __init__(
+        self, collection: AsyncCollection[Document], *, max_group: int = MAX_GROUP
+    ) -> None:
+        super().__init__(max_group=max_group)
+        self._collection = collection
+
+    async def upsert(self, filter: Document, update: Document) -> None:
+        """``update_one(filter, update, upsert=True)``: returns once the document is matched
+        and updated or inserted, or raises what ``update_one`` would (``DuplicateKeyError``
+        when nothing matches and the ``_id`` the insert would take is taken)."""
+        await self._submit((filter, update))
+
+    async def _write_group(
+        self, group: list[tuple[Upsert, asyncio.Future[None]]]
+    ) -> list[tuple[Upsert, asyncio.Future[None]]]:
+        statements = [UpdateOne(filter, update, upsert=True) for (filter, update), _ in group]
+        try:
+            await self._collection.bulk_write(statements, ordered=True)
+        except BulkWriteError as error:
+            write_errors = error.details.get("writeErrors", [])
+            if not write_errors:
+                for _, written in group:
+                    settle(written, error)
+                return []
+            failed = int(write_errors[0]["index"])
+            for _, written in group[:failed]:
+                settle(written, None)
+            settle(group[failed][1], single_write_error(write_errors[0]))
+            return group[failed + 1 :]
+        except (InvalidDocument, DocumentTooLarge) as error:
+            if len(group) == 1:
+                settle(group[0][1], error)
+                return []
+            # A statement the client cannot send must not fail the others: one at a time.
+            for member in group:
+                await self._write_group([member])
+            return []
+        except Exception as error:  # noqa: BLE001 - every waiter learns the group's failure
+            for _, written in group:
+                settle(written, error)
+            return []
+        for _, written in group:
+            settle(written, None)
+        return []
+
+
+_GROUPS: weakref.WeakKeyDictionary[Any, dict[str, GroupedUpserts]] = weakref.WeakKeyDictionary()
+"""Per client (an ``AsyncMongoClient`` lives on one event loop), per collection."""
+
+
+def grouped_upserts(collection: AsyncCollection[Document]) -> GroupedUpserts:
+    """The upserts of everyone in this process writing to ``collection`` through its client."""
+    per_collection = _GROUPS.setdefault(collection.database.client, {})
+    group = per_collection.get(collection.full_name)
+    if group is None:
+        group = per_collection[collection.full_name] = GroupedUpserts(collection)
+    return group
