@@ -127,6 +127,24 @@ async def test_a_stale_or_lost_head_hint_only_costs_lookups(
     assert result.last_version == 5
 
 
+async def test_a_newer_stored_hint_is_never_lowered(
+    store: MongoEventStore, database: AsyncDatabase[dict[str, Any]]
+) -> None:
+    """Another process may have raised the hint past this one's append (in a race, or
+    from a restored database): the raise then changes nothing and the append succeeds."""
+    stream = new_stream()
+    newer = {"_id": stream, "version": 1000, "commit_id": "another process's"}
+    await database[HEADS_COLLECTION].insert_one(newer)
+    await store.append(stream_id=stream, expected_version=0, events=[TallyOpened(title="t")])
+
+    result = await store.append(
+        stream_id=stream, expected_version=1, events=[TallyIncremented(by=1)] * HINT_INTERVAL
+    )
+
+    assert result.last_version == HINT_INTERVAL + 1
+    assert await database[HEADS_COLLECTION].find_one({"_id": stream}) == newer
+
+
 class CommandLog(monitoring.CommandListener):
     """The names of the database commands a client sends."""
 

@@ -40,6 +40,7 @@ from agora.eventsourcing.envelope import EventEnvelope, is_valid_stream_id, new_
 from agora.eventsourcing.errors import ConcurrencyError, IdempotencyKeyReusedError
 from agora.eventsourcing.events import DomainEvent
 from agora.eventsourcing.grouped_inserts import GroupedInserts
+from agora.eventsourcing.grouped_upserts import grouped_upserts
 from agora.eventsourcing.mongo_indexes import ensure_indexes
 from agora.eventsourcing.store import AppendResult
 from agora.eventsourcing.tracing import current_trace_headers
@@ -277,14 +278,13 @@ class MongoEventStore:
                 await self._command_inserts.insert({"_id": key, "commit_id": document_id})
 
     async def _raise_hint(self, stream_id: str, version: int, document_id: str) -> None:
-        hint = {"version": version, "commit_id": document_id}
-        raised = await self._heads.update_one(
-            {"_id": stream_id, "version": {"$lt": version}}, {"$set": hint}
-        )
-        if not raised.matched_count:
-            # Either no hint exists yet, or a newer one does (then the insert is refused).
-            with contextlib.suppress(DuplicateKeyError):
-                await self._heads.insert_one({"_id": stream_id, **hint})
+        # Grouped with concurrent appends' hints; when a newer hint is stored the filter
+        # matches nothing and the upsert's insert is refused.
+        with contextlib.suppress(DuplicateKeyError):
+            await grouped_upserts(self._heads).upsert(
+                {"_id": stream_id, "version": {"$lt": version}},
+                {"$set": {"version": version, "commit_id": document_id}},
+            )
 
     async def _original_by_marker(
         self, key: str, command_id: str, fingerprint: str | None
