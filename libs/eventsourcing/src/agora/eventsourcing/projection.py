@@ -132,6 +132,9 @@ class MessageProcessor:
         self._producer = dead_letter_producer
         self._dead_letter_topic = dead_letter_topic
         self._retry = retry
+        # Children bound once: `labels()` per event was 2 % of a benchmark process's CPU.
+        self._apply_seconds = APPLY_SECONDS.labels(projection.name)
+        self._applied = APPLIED.labels(projection.name, "applied")
 
     async def process(self, record: ConsumerRecord[bytes, bytes], read_model: ReadModel) -> None:
         """Apply one record; returns once it is applied or dead-lettered."""
@@ -158,7 +161,7 @@ class MessageProcessor:
             while True:
                 attempt += 1
                 try:
-                    with APPLY_SECONDS.labels(name).time():
+                    with self._apply_seconds.time():
                         await self._projection.apply(envelope, read_model)
                 except POISON_ERRORS as error:
                     await self._dead_letter(record, error)
@@ -184,7 +187,7 @@ class MessageProcessor:
                         error,
                     )
                 else:
-                    APPLIED.labels(name, "applied").inc()
+                    self._applied.inc()
                     return
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._retry.max_backoff)

@@ -119,6 +119,8 @@ class OutboxRelay:
         self._publishing = asyncio.Lock()
         self._published: OrderedDict[str, tuple[str, int]] = OrderedDict()
         """The last commit this relay published per stream, so its successor needs no lookup."""
+        self._publish_delay = PUBLISH_DELAY.labels(topic)
+        self._published_events = PUBLISHED_EVENTS.labels(topic)
 
     @staticmethod
     def owner_id() -> str:
@@ -233,9 +235,8 @@ class OutboxRelay:
             if len(self._published) > PUBLISHED_MEMORY:
                 self._published.popitem(last=False)
         for commit in commits:
-            recorded_at = as_utc(commit["recorded_at"])
-            PUBLISH_DELAY.labels(self._topic).observe((now - recorded_at).total_seconds())
-            PUBLISHED_EVENTS.labels(self._topic).inc(len(commit["events"]))
+            self._publish_delay.observe((now - as_utc(commit["recorded_at"])).total_seconds())
+        self._published_events.inc(len(sends))
         return len(commits)
 
     async def _recent_commits(self) -> list[dict[str, Any]]:
