@@ -6,10 +6,12 @@ from typing import Any
 
 import pytest
 from bson.errors import InvalidDocument
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from agora.eventsourcing.grouped_upserts import GroupedUpserts, grouped_upserts
+from agora.localinfra import InfraEndpoints
 
 pytestmark = pytest.mark.integration
 
@@ -80,3 +82,22 @@ async def test_one_collection_through_one_client_shares_one_group(
 ) -> None:
     assert grouped_upserts(database["one"]) is grouped_upserts(database["one"])
     assert grouped_upserts(database["one"]) is not grouped_upserts(database["other"])
+
+
+async def test_a_new_client_of_the_same_address_writes_through_its_own_group(
+    infra_endpoints: InfraEndpoints, database: AsyncDatabase[dict[str, Any]]
+) -> None:
+    """Clients of one address compare equal; a closed one's group must not be lent out."""
+    first: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra_endpoints.mongo_url)
+    await grouped_upserts(first[database.name]["grouped"]).upsert({"_id": "a"}, {"$set": {"n": 1}})
+    await first.close()
+    second: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra_endpoints.mongo_url)
+    try:
+        assert second == first
+        await grouped_upserts(second[database.name]["grouped"]).upsert(
+            {"_id": "a"}, {"$set": {"n": 2}}
+        )
+    finally:
+        await second.close()
+
+    assert await database["grouped"].find_one({"_id": "a"}) == {"_id": "a", "n": 2}

@@ -83,14 +83,27 @@ class GroupedUpserts(GroupCommit[Upsert]):
         return []
 
 
-_GROUPS: weakref.WeakKeyDictionary[Any, dict[str, GroupedUpserts]] = weakref.WeakKeyDictionary()
-"""Per client (an ``AsyncMongoClient`` lives on one event loop), per collection."""
+_GROUPS: dict[int, tuple["weakref.ref[Any]", dict[str, GroupedUpserts]]] = {}
+"""Per client, by identity (an ``AsyncMongoClient`` lives on one event loop; two clients of
+one address compare equal, and a closed one must not lend its groups to a new one), per
+collection."""
 
 
 def grouped_upserts(collection: AsyncCollection[Document]) -> GroupedUpserts:
     """The upserts of everyone in this process writing to ``collection`` through its client."""
-    per_collection = _GROUPS.setdefault(collection.database.client, {})
-    group = per_collection.get(collection.full_name)
+    client = collection.database.client
+    key = id(client)
+    entry = _GROUPS.get(key)
+    if entry is None or entry[0]() is not client:
+
+        def forget(reference: "weakref.ref[Any]") -> None:
+            if key in _GROUPS and _GROUPS[key][0] is reference:
+                del _GROUPS[key]
+
+        entry = (weakref.ref(client, forget), {})
+        _GROUPS[key] = entry
+    groups = entry[1]
+    group = groups.get(collection.full_name)
     if group is None:
-        group = per_collection[collection.full_name] = GroupedUpserts(collection)
+        group = groups[collection.full_name] = GroupedUpserts(collection)
     return group
