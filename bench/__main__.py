@@ -20,9 +20,17 @@ from bench.config import FULL, QUICK, BenchConfig
 from bench.cpu import CpuMeter
 from bench.facts import MachineFacts, database_version, load_average, machine_facts
 from bench.infra import BenchEndpoints, RunNames, bench_endpoints, clean_up
-from bench.pipeline import measure_latency, measure_throughput, running_pipeline, warm_up
+from bench.pipeline import (
+    LatencyResult,
+    ThroughputResult,
+    measure_latency,
+    measure_throughput,
+    running_pipeline,
+    warm_up,
+)
+from bench.projection import AckClock, AppliedClock
 from bench.raw_kafka import measure_raw_kafka
-from bench.raw_mongo import measure_raw_inserts, measure_raw_updates
+from bench.raw_mongo import MongoResult, measure_raw_inserts, measure_raw_updates
 from bench.report import BenchResults, json_line, render
 
 _STARTED = time.perf_counter()
@@ -52,6 +60,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--events", type=int, help="events in the pipeline throughput phase (and raw inserts)"
     )
     parser.add_argument(
+        "--rounds", type=int, help="alternating rounds of raw inserts and pipeline throughput"
+    )
+    parser.add_argument(
         "--pin-cpu",
         type=int,
         metavar="CPU",
@@ -68,6 +79,10 @@ def configure(arguments: argparse.Namespace) -> BenchConfig:
         changes["latency_rate"] = arguments.rate
     if arguments.latency_seconds is not None:
         changes["latency_seconds"] = arguments.latency_seconds
+    if arguments.rounds is not None:
+        if arguments.rounds < 1:
+            raise SystemExit("--rounds: at least 1")
+        changes["rounds"] = arguments.rounds
     if arguments.events is not None:
         changes["pipeline_events"] = arguments.events
         changes["mongo_inserts"] = arguments.events
@@ -102,57 +117,82 @@ async def run(
                 keys=config.streams,
                 stall_seconds=config.stall_seconds,
             )
-        progress(f"raw FerretDB: {config.mongo_inserts} inserts into {names.database}")
-        with meter.phase("raw FerretDB"):
-            mongo = await measure_raw_inserts(
+        mongo_rounds: list[MongoResult] = []
+        throughput_rounds: list[ThroughputResult] = []
+        mongo_updates: MongoResult | None = None
+        latency: LatencyResult | None = None
+        clocks = (AckClock(), AppliedClock())
+        warm = 0.0
+        for number in range(config.rounds):
+            progress(
+                f"round {number + 1}/{config.rounds}, raw FerretDB: "
+                f"{config.mongo_inserts} inserts into {names.database}"
+            )
+            with meter.phase("raw FerretDB"):
+                mongo_rounds.append(
+                    await measure_raw_inserts(
+                        database=database,
+                        inserts=config.mongo_inserts,
+                        concurrency=config.concurrency,
+                        message_bytes=config.message_bytes,
+                    )
+                )
+            if mongo_updates is None:
+                progress("raw FerretDB: one update_one by _id of each of those documents")
+                with meter.phase("raw FerretDB updates"):
+                    mongo_updates = await measure_raw_updates(
+                        database=database, concurrency=config.concurrency
+                    )
+            last_round = number == config.rounds - 1
+            async with running_pipeline(
                 database=database,
-                inserts=config.mongo_inserts,
-                concurrency=config.concurrency,
+                mongo_url=endpoints.mongo_url,
+                bootstrap=endpoints.kafka_bootstrap,
+                names=names,
+                partitions=config.partitions,
+                stall_seconds=config.stall_seconds,
                 message_bytes=config.message_bytes,
-            )
-        progress("raw FerretDB: one update_one by _id of each of those documents")
-        with meter.phase("raw FerretDB updates"):
-            mongo_updates = await measure_raw_updates(
-                database=database, concurrency=config.concurrency
-            )
-        async with running_pipeline(
-            database=database,
-            mongo_url=endpoints.mongo_url,
-            bootstrap=endpoints.kafka_bootstrap,
-            names=names,
-            partitions=config.partitions,
-            stall_seconds=config.stall_seconds,
-            message_bytes=config.message_bytes,
-        ) as pipeline:
-            progress("pipeline: warming up (consumer group join, connections)")
-            warm = await warm_up(pipeline, concurrency=config.concurrency)
-            progress(
-                f"pipeline throughput: up to {config.pipeline_events} events "
-                f"or {config.pipeline_max_seconds:g} s of appends"
-            )
-            with meter.phase("ours, throughput"):
-                throughput = await measure_throughput(
-                    pipeline,
-                    events=config.pipeline_events,
-                    max_seconds=config.pipeline_max_seconds,
-                    concurrency=config.concurrency,
-                    streams=config.streams,
-                    store_commits_before=config.concurrency,
+                clocks=clocks,
+            ) as pipeline:
+                progress("pipeline: warming up (consumer group join, connections)")
+                warm = await warm_up(pipeline, concurrency=config.concurrency, round_number=number)
+                progress(
+                    f"round {number + 1}/{config.rounds}, pipeline throughput: up to "
+                    f"{config.pipeline_events} events or "
+                    f"{config.pipeline_max_seconds:g} s of appends"
                 )
-            await pipeline.wait_outbox_drained()
-            progress(
-                f"pipeline latency: {config.latency_rate:g} events/s "
-                f"for {config.latency_seconds:g} s"
-            )
-            with meter.phase("ours, latency"):
-                latency = await measure_latency(
-                    pipeline,
-                    events_per_second=config.latency_rate,
-                    events=config.latency_events,
-                    streams=config.latency_streams,
-                    drain_seconds=config.latency_drain_seconds,
-                    store_commits_before=config.concurrency + throughput.events,
-                )
+                with meter.phase("ours, throughput"):
+                    throughput_rounds.append(
+                        await measure_throughput(
+                            pipeline,
+                            events=config.pipeline_events,
+                            max_seconds=config.pipeline_max_seconds,
+                            concurrency=config.concurrency,
+                            streams=config.streams,
+                            store_commits_before=(number + 1) * config.concurrency
+                            + sum(result.events for result in throughput_rounds),
+                            round_number=number,
+                        )
+                    )
+                await pipeline.wait_outbox_drained()
+                if last_round:
+                    progress(
+                        f"pipeline latency: {config.latency_rate:g} events/s "
+                        f"for {config.latency_seconds:g} s"
+                    )
+                    with meter.phase("ours, latency"):
+                        latency = await measure_latency(
+                            pipeline,
+                            events_per_second=config.latency_rate,
+                            events=config.latency_events,
+                            streams=config.latency_streams,
+                            drain_seconds=config.latency_drain_seconds,
+                            store_commits_before=(number + 1) * config.concurrency
+                            + sum(result.events for result in throughput_rounds),
+                        )
+        # The first round measured the updates, the last one the latency.
+        assert mongo_updates is not None
+        assert latency is not None
         verification = await pipeline.verify_read_model()
         progress("done; cleaning up")
         return BenchResults(
@@ -166,10 +206,10 @@ async def run(
             mongo_url=endpoints.mongo_url,
             database_version=server,
             kafka=kafka,
-            mongo=mongo,
+            mongo_rounds=tuple(mongo_rounds),
             mongo_updates=mongo_updates,
             warm_up_seconds=warm,
-            throughput=throughput,
+            throughput_rounds=tuple(throughput_rounds),
             latency=latency,
             verification=verification,
             cpu=meter.phases,

@@ -17,6 +17,9 @@ class BenchConfig:
     """The writers stop early after this long, so a slow pipeline cannot stretch the run."""
     concurrency: int
     """Concurrent writers, for raw inserts and for appends alike."""
+    rounds: int
+    """Alternating rounds of raw inserts and pipeline throughput; the goal compares the
+    median round of each, so a disturbance of one short phase does not decide it."""
     streams: int
     """Distinct streams the throughput phase spreads its events over."""
     latency_rate: float
@@ -47,6 +50,7 @@ FULL = BenchConfig(
     pipeline_events=3_000,
     pipeline_max_seconds=30.0,
     concurrency=8,
+    rounds=3,
     streams=400,
     latency_rate=100.0,
     latency_seconds=10.0,
@@ -63,6 +67,7 @@ QUICK = BenchConfig(
     pipeline_events=300,
     pipeline_max_seconds=5.0,
     concurrency=8,
+    rounds=1,
     streams=100,
     latency_rate=100.0,
     latency_seconds=2.0,

@@ -49,8 +49,9 @@ class CpuMeter:
 
     @contextlib.contextmanager
     def phase(self, name: str) -> Iterator[CpuUsage]:
-        """Measure the block; the usage is filled in when it ends."""
-        usage = CpuUsage()
+        """Measure the block; the usage is filled in when it ends. A phase measured again
+        (a later round) adds to what its earlier blocks used."""
+        usage = self.phases.get(name) or CpuUsage()
         before = {
             process: _cpu_seconds(pid, process != BENCH) for process, pid in self._pids.items()
         }
@@ -58,11 +59,12 @@ class CpuMeter:
         try:
             yield usage
         finally:
-            usage.wall_seconds = time.perf_counter() - started
+            usage.wall_seconds += time.perf_counter() - started
             for process, pid in self._pids.items():
                 after = _cpu_seconds(pid, process != BENCH)
                 if after is not None and before[process] is not None:
-                    usage.cpu_seconds[process] = after - (before[process] or 0.0)
+                    used = after - (before[process] or 0.0)
+                    usage.cpu_seconds[process] = usage.cpu_seconds.get(process, 0.0) + used
             self.phases[name] = usage
 
 

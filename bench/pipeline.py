@@ -207,13 +207,15 @@ async def running_pipeline(
     partitions: int,
     stall_seconds: float,
     message_bytes: int,
+    clocks: tuple[AckClock, AppliedClock] | None = None,
 ) -> AsyncIterator[RunningPipeline]:
     """Start a relay and a projection runner with the core's default settings; stop them after.
 
     Writers append through ``database``; the relay and the runner each get a client (a
     connection pool) of their own, as worker processes would, so they never queue for a
     connection behind the writers. The relay still hears of appends at once, as an in-process
-    relay does, through the store's ``appended`` event and ``recent_commits``.
+    relay does, through the store's ``appended`` event and ``recent_commits``. A later round
+    passes the clocks of the first, so counts and the read model's check span every round.
     """
     store = MongoEventStore(database=database, source=SOURCE)
     await store.create_indexes()
@@ -225,7 +227,7 @@ async def running_pipeline(
     relay_store = MongoEventStore(database=relay_client[names.database], source=SOURCE)
     relay_store.appended = store.appended
     relay_store.recent_commits = store.recent_commits
-    acks, applied = AckClock(), AppliedClock()
+    acks, applied = clocks or (AckClock(), AppliedClock())
     producer = create_producer(bootstrap_servers=bootstrap, client_id="bench-relay")
     record_acks(producer, acks)
     await producer.start()
@@ -265,7 +267,7 @@ async def running_pipeline(
         await runner_client.close()
 
 
-async def warm_up(pipeline: RunningPipeline, *, concurrency: int) -> float:
+async def warm_up(pipeline: RunningPipeline, *, concurrency: int, round_number: int = 0) -> float:
     """Push a few events through so connections, metadata and the consumer group are ready.
 
     Returns how long the first events took to get through (consumer-group join included).
@@ -273,7 +275,10 @@ async def warm_up(pipeline: RunningPipeline, *, concurrency: int) -> float:
     started = time.perf_counter()
     target = pipeline.applied.count() + concurrency
     await asyncio.gather(
-        *(pipeline.append_one(f"benchpost-warm{n:03d}", 0, n) for n in range(concurrency))
+        *(
+            pipeline.append_one(f"benchpost-warm{round_number}-{n:03d}", 0, n)
+            for n in range(concurrency)
+        )
     )
     await pipeline.wait_applied(target, "warm-up")
     await pipeline.wait_outbox_drained()
@@ -288,6 +293,7 @@ async def measure_throughput(
     concurrency: int,
     streams: int,
     store_commits_before: int,
+    round_number: int = 0,
 ) -> ThroughputResult:
     """``concurrency`` writers append one event at a time to streams they own, as fast as they can.
 
@@ -296,7 +302,7 @@ async def measure_throughput(
     """
     if streams < concurrency:
         raise ValueError("give every writer at least one stream of its own")
-    prefix = "benchpost-tp"
+    prefix = f"benchpost-tp{round_number}-"
     stream_ids = [f"{prefix}{n:05d}" for n in range(streams)]
     base = pipeline.applied.count()
     durations: list[float] = []

@@ -2,7 +2,8 @@
 so the benchmark cannot rot.
 
 Nothing here asserts on timings: the run must finish, every phase must have done its work, the
-read model must have counted every event once, and the report must end with its JSON line.
+read model must have counted every event once (both rounds' and the latency phase's), and the
+report must end with its JSON line.
 """
 
 import pytest
@@ -12,7 +13,10 @@ from tests.benchmarks.conftest import RunBench
 
 pytestmark = pytest.mark.integration
 
-SMALLEST = ["--quick", "--events", "100", "--rate", "20", "--latency-seconds", "1"]
+SMALLEST = [
+    *("--quick", "--events", "100", "--rate", "20", "--latency-seconds", "1"),
+    *("--rounds", "2"),  # a second round restarts the relay and the runner
+]
 
 
 def test_the_smallest_pipeline_bench_runs_end_to_end(run_bench: RunBench) -> None:
@@ -27,6 +31,8 @@ def test_the_smallest_pipeline_bench_runs_end_to_end(run_bench: RunBench) -> Non
     assert figures["raw_ferretdb_updates"]["updates"] == 100 + concurrency  # and the warm-up's
     assert figures["writes_ceiling_per_s"] > 0
     assert figures["pipeline_throughput"]["events"] == 100
+    assert len(figures["rounds"]["raw_ferretdb_inserts_per_s"]) == 2
+    assert len(figures["rounds"]["pipeline_events_per_s"]) == 2
     latency = figures["pipeline_latency"]
     assert latency["applied"] == latency["events"] == 20
     assert figures["read_model_verified"] is True
