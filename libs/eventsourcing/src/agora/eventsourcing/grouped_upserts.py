@@ -52,27 +52,18 @@ class GroupedUpserts(GroupCommit[Upsert]):
     async def _write_group(
         self, group: list[tuple[Upsert, asyncio.Future[None]]]
     ) -> list[tuple[Upsert, asyncio.Future[None]]]:
+        if len(group) == 1:
+            await self._write_alone(group[0])
+            return []
         statements = [UpdateOne(filter, update, upsert=True) for (filter, update), _ in group]
         try:
             await self._collection.bulk_write(statements, ordered=True)
         except BulkWriteError as error:
-            write_errors = error.details.get("writeErrors", [])
-            if not write_errors:
-                for _, written in group:
-                    settle(written, error)
-                return []
-            failed = int(write_errors[0]["index"])
-            for _, written in group[:failed]:
-                settle(written, None)
-            settle(group[failed][1], single_write_error(write_errors[0]))
-            return group[failed + 1 :]
-        except (InvalidDocument, DocumentTooLarge) as error:
-            if len(group) == 1:
-                settle(group[0][1], error)
-                return []
+            return _settle_up_to_the_failed(group, error)
+        except (InvalidDocument, DocumentTooLarge):
             # A statement the client cannot send must not fail the others: one at a time.
             for member in group:
-                await self._write_group([member])
+                await self._write_alone(member)
             return []
         except Exception as error:  # noqa: BLE001 - every waiter learns the group's failure
             for _, written in group:
@@ -81,6 +72,34 @@ class GroupedUpserts(GroupCommit[Upsert]):
         for _, written in group:
             settle(written, None)
         return []
+
+    async def _write_alone(self, member: tuple[Upsert, asyncio.Future[None]]) -> None:
+        # A lone upsert (a LOG-ordered runner's, one at a time): pymongo's bulk machinery cost
+        # a seventh more CPU than update_one, for nothing.
+        (filter, update), written = member
+        try:
+            await self._collection.update_one(filter, update, upsert=True)
+        except Exception as error:  # noqa: BLE001 - the caller learns its own failure
+            settle(written, error)
+        else:
+            settle(written, None)
+
+
+def _settle_up_to_the_failed(
+    group: list[tuple[Upsert, asyncio.Future[None]]], error: BulkWriteError
+) -> list[tuple[Upsert, asyncio.Future[None]]]:
+    """An ordered bulk write stopped at its first write error: the statements before it are
+    written, it failed, and the ones after it were not run (returned, to go again)."""
+    write_errors = error.details.get("writeErrors", [])
+    if not write_errors:  # a write concern error: nobody knows what was written
+        for _, written in group:
+            settle(written, error)
+        return []
+    failed = int(write_errors[0]["index"])
+    for _, written in group[:failed]:
+        settle(written, None)
+    settle(group[failed][1], single_write_error(write_errors[0]))
+    return group[failed + 1 :]
 
 
 _GROUPS: dict[int, tuple["weakref.ref[Any]", dict[str, GroupedUpserts]]] = {}
