@@ -169,8 +169,9 @@ async def run(
                             max_seconds=config.pipeline_max_seconds,
                             concurrency=config.concurrency,
                             streams=config.streams,
-                            store_commits_before=(number + 1) * config.concurrency
-                            + sum(result.events for result in throughput_rounds),
+                            store_commits_before=_commits_stored(
+                                config, throughput_rounds, warm_ups=number + 1
+                            ),
                             round_number=number,
                         )
                     )
@@ -187,8 +188,9 @@ async def run(
                             events=config.latency_events,
                             streams=config.latency_streams,
                             drain_seconds=config.latency_drain_seconds,
-                            store_commits_before=(number + 1) * config.concurrency
-                            + sum(result.events for result in throughput_rounds),
+                            store_commits_before=_commits_stored(
+                                config, throughput_rounds, warm_ups=number + 1
+                            ),
                         )
         # The first round measured the updates, the last one the latency.
         assert mongo_updates is not None
@@ -217,6 +219,14 @@ async def run(
     finally:
         await clean_up(endpoints=endpoints, names=names, client=client)
         await client.close()
+
+
+def _commits_stored(
+    config: BenchConfig, rounds: Sequence[ThroughputResult], *, warm_ups: int
+) -> int:
+    """Commits in the event store after these pipeline rounds and warm-ups (one append per
+    writer each)."""
+    return warm_ups * config.concurrency + sum(result.events for result in rounds)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
