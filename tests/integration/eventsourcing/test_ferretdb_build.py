@@ -172,6 +172,31 @@ async def test_a_command_of_more_statements_than_one_batch_writes_each_once(
     assert found == {f"t{n}": n + 10_000 for n in range(count)}
 
 
+async def test_documents_written_together_find_their_rows_whatever_their_id_type(
+    database: AsyncDatabase[dict[str, Any]],
+) -> None:
+    """Our build writes a command's documents with one ``UPDATE … FROM (VALUES …)`` joined on
+    the stored ``_id``'s JSON text; every type of ``_id`` must find its own row."""
+    things = database["things"]
+    ids: list[Any] = [
+        "7",
+        7,
+        7.5,
+        ObjectId(),
+        'a"quote',
+        "é",
+        True,
+        datetime(2026, 1, 1, tzinfo=UTC),
+    ]
+    await things.insert_many([{"_id": key, "n": 0} for key in ids])
+
+    await things.bulk_write([UpdateOne({"_id": key}, {"$inc": {"n": 1}}) for key in ids * 2])
+    await things.update_many({}, {"$inc": {"n": 10}})
+
+    found = [document["n"] async for document in things.find()]
+    assert found == [12] * len(ids)
+
+
 @pytest.mark.parametrize("ordered", [True, False])
 async def test_the_statements_before_a_failed_one_are_written_with_it_held_back(
     database: AsyncDatabase[dict[str, Any]], ordered: bool
