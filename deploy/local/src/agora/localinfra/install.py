@@ -1073,7 +1073,8 @@ FERRETDB_PATCHES += (
             "\t\t\tr, err := tx.ExecContext(ctx, q, string(b), arg)\n"
         ),
         patched=(
-            "\t// Agora's build: many documents per statement (UPDATE … FROM (VALUES …)).\n"
+            # Go source carrying SQL with placeholders, not a query built here:
+            "\t// Agora's build: many documents per statement (UPDATE … FROM (VALUES …)).\n"  # noqa: S608
             "\tlast := make(map[string]int, len(params.Docs))\n"
             "\tids := make([]string, len(params.Docs))\n"
             "\n"
@@ -1115,7 +1116,7 @@ FERRETDB_PATCHES += (
             "\t\t\tif len(chunk) > 1 {\n"
             "\t\t\t\tstatement = fmt.Sprintf(\n"
             "\t\t\t\t\t`UPDATE %q SET %s = v.column1 FROM (VALUES %s) AS v WHERE %s = v.column2`,\n"
-            "\t\t\t\t\tmeta.TableName, metadata.DefaultColumn, strings.Join(values, \", \"), "
+            '\t\t\t\t\tmeta.TableName, metadata.DefaultColumn, strings.Join(values, ", "), '
             "metadata.IDColumn,\n"
             "\t\t\t\t)\n"
             "\t\t\t}\n"
