@@ -101,3 +101,24 @@ async def test_a_new_client_of_the_same_address_writes_through_its_own_group(
         await second.close()
 
     assert await database["grouped"].find_one({"_id": "a"}) == {"_id": "a", "n": 2}
+
+
+async def test_a_command_the_server_refuses_fails_every_statement_of_its_group(
+    database: AsyncDatabase[dict[str, Any]],
+) -> None:
+    """An operator the server does not know refuses the whole command, not one statement:
+    every caller of the group learns the same failure, and nothing is written. (FerretDB
+    answers it with write errors but no counts, which pymongo's bulk reader then fails on;
+    MongoDB answers an ``OperationFailure``.)"""
+    collection = database["grouped"]
+    upserts = GroupedUpserts(collection)
+
+    outcomes = await asyncio.gather(
+        upserts.upsert({"_id": "fine"}, {"$set": {"n": 1}}),
+        upserts.upsert({"_id": "bogus"}, {"$bogus": {"n": 1}}),
+        return_exceptions=True,
+    )
+
+    assert isinstance(outcomes[0], Exception)
+    assert outcomes[1] is outcomes[0]
+    assert await collection.count_documents({}) == 0

@@ -22,6 +22,7 @@ MAX_GROUP = 100
 
 Item = TypeVar("Item")
 Member = tuple[Item, "asyncio.Future[None]"]
+"""A write waiting in a group, and the future its caller awaits."""
 
 
 class GroupCommit(ABC, Generic[Item]):
@@ -29,7 +30,7 @@ class GroupCommit(ABC, Generic[Item]):
 
     def __init__(self, *, max_group: int = MAX_GROUP) -> None:
         self._max_group = max_group
-        self._waiting: list[tuple[Item, asyncio.Future[None]]] = []
+        self._waiting: list[Member[Item]] = []
         self._writer: asyncio.Task[None] | None = None
 
     async def _submit(self, item: Item) -> None:
@@ -42,12 +43,17 @@ class GroupCommit(ABC, Generic[Item]):
         await written
 
     async def _write(self) -> None:
-        group: list[tuple[Item, asyncio.Future[None]]] = []
+        group: list[Member[Item]] = []
         try:
             while self._waiting:
                 group = self._waiting[: self._max_group]
                 del self._waiting[: self._max_group]
-                not_run = await self._write_group(group)
+                try:
+                    not_run = await self._write_group(group)
+                except Exception as error:  # noqa: BLE001 - every waiter learns the group's failure
+                    for _, written in group:
+                        settle(written, error)
+                    not_run = []
                 # Members the command never reached go first in the next group, in order.
                 self._waiting[0:0] = [member for member in not_run if not member[1].done()]
         finally:
@@ -59,11 +65,10 @@ class GroupCommit(ABC, Generic[Item]):
             self._waiting.clear()
 
     @abstractmethod
-    async def _write_group(
-        self, group: list[tuple[Item, asyncio.Future[None]]]
-    ) -> list[tuple[Item, asyncio.Future[None]]]:
+    async def _write_group(self, group: list[Member[Item]]) -> list[Member[Item]]:
         """Write ``group`` and settle its members' futures (``settle``); return the members
-        the command did not reach, to be written with the next group."""
+        the command did not reach, to be written with the next group. A failure it raises
+        is every member's."""
 
 
 def settle(written: asyncio.Future[None], failure: BaseException | None) -> None:

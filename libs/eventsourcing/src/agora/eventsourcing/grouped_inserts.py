@@ -2,8 +2,6 @@
 one unordered ``insert_many``, each caller still learning its own document's outcome
 (``agora.eventsourcing.group_commit``)."""
 
-import asyncio
-
 from bson.errors import InvalidDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DocumentTooLarge
@@ -12,6 +10,7 @@ from agora.eventsourcing.group_commit import (
     MAX_GROUP,
     Document,
     GroupCommit,
+    Member,
     settle,
     single_write_error,
 )
@@ -31,9 +30,7 @@ class GroupedInserts(GroupCommit[Document]):
         would (``DuplicateKeyError`` for a taken ``_id`` or unique key)."""
         await self._submit(document)
 
-    async def _write_group(
-        self, group: list[tuple[Document, asyncio.Future[None]]]
-    ) -> list[tuple[Document, asyncio.Future[None]]]:
+    async def _write_group(self, group: list[Member[Document]]) -> list[Member[Document]]:
         failures: dict[int, BaseException]
         try:
             await self._collection.insert_many([document for document, _ in group], ordered=False)
@@ -49,8 +46,6 @@ class GroupedInserts(GroupCommit[Document]):
                     await self._write_group([member])
                 return []
             failures = {0: error}
-        except Exception as error:  # noqa: BLE001 - every waiter learns the group's failure
-            failures = dict.fromkeys(range(len(group)), error)
         else:
             failures = {}
         for index, (_, written) in enumerate(group):

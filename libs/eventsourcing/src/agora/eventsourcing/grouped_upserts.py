@@ -13,7 +13,6 @@ Agora's FerretDB build stop there and say which statement failed: the ones befor
 written, it gets its error, and the ones after it go out with the next group.
 """
 
-import asyncio
 import weakref
 from typing import Any
 
@@ -26,6 +25,7 @@ from agora.eventsourcing.group_commit import (
     MAX_GROUP,
     Document,
     GroupCommit,
+    Member,
     settle,
     single_write_error,
 )
@@ -49,9 +49,7 @@ class GroupedUpserts(GroupCommit[Upsert]):
         when nothing matches and the ``_id`` the insert would take is taken)."""
         await self._submit((filter, update))
 
-    async def _write_group(
-        self, group: list[tuple[Upsert, asyncio.Future[None]]]
-    ) -> list[tuple[Upsert, asyncio.Future[None]]]:
+    async def _write_group(self, group: list[Member[Upsert]]) -> list[Member[Upsert]]:
         if len(group) == 1:
             await self._write_alone(group[0])
             return []
@@ -65,15 +63,11 @@ class GroupedUpserts(GroupCommit[Upsert]):
             for member in group:
                 await self._write_alone(member)
             return []
-        except Exception as error:  # noqa: BLE001 - every waiter learns the group's failure
-            for _, written in group:
-                settle(written, error)
-            return []
         for _, written in group:
             settle(written, None)
         return []
 
-    async def _write_alone(self, member: tuple[Upsert, asyncio.Future[None]]) -> None:
+    async def _write_alone(self, member: Member[Upsert]) -> None:
         # A lone upsert (a LOG-ordered runner's, one at a time): pymongo's bulk machinery cost
         # a seventh more CPU than update_one, for nothing.
         (filter, update), written = member
@@ -86,8 +80,8 @@ class GroupedUpserts(GroupCommit[Upsert]):
 
 
 def _settle_up_to_the_failed(
-    group: list[tuple[Upsert, asyncio.Future[None]]], error: BulkWriteError
-) -> list[tuple[Upsert, asyncio.Future[None]]]:
+    group: list[Member[Upsert]], error: BulkWriteError
+) -> list[Member[Upsert]]:
     """An ordered bulk write stopped at its first write error: the statements before it are
     written, it failed, and the ones after it were not run (returned, to go again)."""
     write_errors = error.details.get("writeErrors", [])
