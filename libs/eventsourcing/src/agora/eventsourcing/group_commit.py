@@ -4,10 +4,10 @@ One command is in flight per collection at a time; the writes that arrive meanwh
 next one. On FerretDB's SQLite backend, which writes one transaction at a time anyway, a
 command of ten documents costs about what two single ones do, so concurrent writers (API
 requests, a runner applying several streams at once) stop queueing for the database one by
-one. A lone write waits for nothing: it goes out at once, from its caller's own task (a task
-of its own and a turn of the event loop would cost it about 10 µs, in a projection that
-applies one event at a time, every write); a task is started only for writes that arrived
-while another was in flight.
+one. A lone write waits for nothing but one turn of the event loop (writes made ready in the
+same turn join its group), and goes out from its caller's own task: a task of its own for
+every group would cost a projection that applies one event at a time about 10 µs a write. A
+writer task is started only for writes that arrive while a group is in flight.
 
 Subclasses say how a group is written and what each member learns (``_write_group``).
 """
@@ -35,26 +35,29 @@ class GroupCommit(ABC, Generic[Item]):
         self._max_group = max_group
         self._waiting: list[Member[Item]] = []
         self._writer: asyncio.Task[None] | None = None
-        self._writing_alone = False
-        """A lone write is in flight from its caller's task."""
+        self._leading = False
+        """A caller is writing a group from its own task."""
 
     async def _submit(self, item: Item) -> None:
         """Write ``item`` with the next group; returns once written, or raises its failure."""
         member: Member[Item] = (item, asyncio.get_running_loop().create_future())
+        self._waiting.append(member)
         try:
-            if self._writer is None and not self._writing_alone:
-                self._writing_alone = True
+            if self._writer is None and not self._leading:
+                # Nothing in flight: this caller writes the group itself, once the writes
+                # made ready in this turn of the event loop have joined it.
+                self._leading = True
                 try:
-                    not_run = await self._write_members([member])
+                    await asyncio.sleep(0)
+                    group = self._waiting[: self._max_group]
+                    del self._waiting[: self._max_group]
+                    self._waiting[0:0] = await self._write_members(group)
                 finally:
-                    self._writing_alone = False
-                self._waiting[0:0] = not_run
-            else:
-                self._waiting.append(member)
+                    self._leading = False
         finally:
             # Writes that came meanwhile (or this one, when its command did not reach it) go
             # out from a task of their own, even when this caller was cancelled.
-            if self._waiting and self._writer is None and not self._writing_alone:
+            if self._waiting and self._writer is None and not self._leading:
                 # The group's database span goes to the trace of the write that started it.
                 self._writer = asyncio.create_task(self._write())
         await member[1]
