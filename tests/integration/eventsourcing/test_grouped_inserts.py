@@ -128,3 +128,18 @@ async def test_a_cancelled_lone_insert_leaves_no_later_insert_waiting(
 
     stored = set(await database["grouped"].distinct("_id"))
     assert {"later0", "later1", "later2"} <= stored
+
+
+async def test_cancelling_the_first_of_a_group_leaves_the_others_written(
+    database: AsyncDatabase[dict[str, Any]],
+) -> None:
+    inserts = GroupedInserts(database["grouped"])
+    first = asyncio.create_task(inserts.insert({"_id": "first"}))
+    others = [asyncio.create_task(inserts.insert({"_id": f"other{n}"})) for n in range(2)]
+    await asyncio.sleep(0)  # all three wait together
+    await asyncio.sleep(0)  # their command is in flight
+
+    first.cancel()
+    await asyncio.wait_for(asyncio.gather(*others), timeout=10)
+
+    assert {"other0", "other1"} <= set(await database["grouped"].distinct("_id"))

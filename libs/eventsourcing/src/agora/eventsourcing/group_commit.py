@@ -4,10 +4,10 @@ One command is in flight per collection at a time; the writes that arrive meanwh
 next one. On FerretDB's SQLite backend, which writes one transaction at a time anyway, a
 command of ten documents costs about what two single ones do, so concurrent writers (API
 requests, a runner applying several streams at once) stop queueing for the database one by
-one. A lone write waits for nothing but one turn of the event loop (writes made ready in the
-same turn join its group), and goes out from its caller's own task: a task of its own for
-every group would cost a projection that applies one event at a time about 10 µs a write. A
-writer task is started only for writes that arrive while a group is in flight.
+one. A write that finds nothing in flight waits one turn of the event loop (writes made ready
+in the same turn join its group); still alone, it goes out from its caller's own task, since a
+task of its own would cost a projection that applies one event at a time about 10 µs a write.
+Groups of several go out from a writer task.
 
 Subclasses say how a group is written and what each member learns (``_write_group``).
 """
@@ -44,14 +44,14 @@ class GroupCommit(ABC, Generic[Item]):
         self._waiting.append(member)
         try:
             if self._writer is None and not self._leading:
-                # Nothing in flight: this caller writes the group itself, once the writes
-                # made ready in this turn of the event loop have joined it.
+                # Nothing in flight: the writes made ready in this turn of the event loop join
+                # this one. Alone, it goes out from this caller's task; with others, from a
+                # writer task, so that cancelling this caller cannot cut their command short.
                 self._leading = True
                 try:
                     await asyncio.sleep(0)
-                    group = self._waiting[: self._max_group]
-                    del self._waiting[: self._max_group]
-                    self._waiting[0:0] = await self._write_members(group)
+                    if len(self._waiting) == 1:
+                        await self._write_next_group()
                 finally:
                     self._leading = False
         finally:
@@ -63,30 +63,34 @@ class GroupCommit(ABC, Generic[Item]):
         await member[1]
 
     async def _write(self) -> None:
-        group: list[Member[Item]] = []
         try:
             while self._waiting:
-                group = self._waiting[: self._max_group]
-                del self._waiting[: self._max_group]
-                # Members the command never reached go first in the next group, in order.
-                self._waiting[0:0] = await self._write_members(group)
+                await self._write_next_group()
         finally:
             self._writer = None
             # Only when this task was cancelled (the loop is closing): nobody may wait forever.
-            for _, written in [*group, *self._waiting]:
+            for _, written in self._waiting:
                 if not written.done():
                     written.cancel()
             self._waiting.clear()
 
-    async def _write_members(self, group: list[Member[Item]]) -> list[Member[Item]]:
-        """Write one group; returns the members its command did not reach."""
+    async def _write_next_group(self) -> None:
+        """Write the first writes waiting, up to a group's size; members its command did not
+        reach go first in the next group, in order."""
+        group = self._waiting[: self._max_group]
+        del self._waiting[: self._max_group]
         try:
             not_run = await self._write_group(group)
+        except asyncio.CancelledError:
+            for _, written in group:
+                if not written.done():
+                    written.cancel()
+            raise
         except Exception as error:  # noqa: BLE001 - every waiter learns the group's failure
             for _, written in group:
                 settle(written, error)
-            return []
-        return [member for member in not_run if not member[1].done()]
+            return
+        self._waiting[0:0] = [member for member in not_run if not member[1].done()]
 
     @abstractmethod
     async def _write_group(self, group: list[Member[Item]]) -> list[Member[Item]]:
