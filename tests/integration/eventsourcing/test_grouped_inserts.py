@@ -21,7 +21,6 @@ async def test_a_taken_id_fails_its_own_insert_only(
     inserts = GroupedInserts(collection)
 
     outcomes = await asyncio.gather(
-        inserts.insert({"_id": "opener"}),  # goes out alone; the four below form one group
         inserts.insert({"_id": "a"}),
         inserts.insert({"_id": "taken", "again": True}),
         inserts.insert({"_id": "b"}),
@@ -31,16 +30,14 @@ async def test_a_taken_id_fails_its_own_insert_only(
 
     assert [type(outcome).__name__ for outcome in outcomes] == [
         "NoneType",
-        "NoneType",
         "DuplicateKeyError",
         "NoneType",
         "DuplicateKeyError",
     ]
-    assert isinstance(outcomes[2], DuplicateKeyError)
+    assert isinstance(outcomes[1], DuplicateKeyError)
     assert await collection.find({}, sort={"_id": 1}).to_list() == [
         {"_id": "a"},
         {"_id": "b"},
-        {"_id": "opener"},
         {"_id": "taken"},
     ]
 
@@ -52,17 +49,16 @@ async def test_a_document_the_client_cannot_encode_fails_alone(
     inserts = GroupedInserts(collection)
 
     outcomes = await asyncio.gather(
-        inserts.insert({"_id": "opener"}),  # alone; the three below form one group
         inserts.insert({"_id": "small"}),
         inserts.insert({"_id": "a set", "value": {1, 2}}),
         inserts.insert({"_id": "also small"}),
         return_exceptions=True,
     )
 
-    assert outcomes[1] is None
-    assert outcomes[3] is None
-    assert isinstance(outcomes[2], InvalidDocument)
-    assert sorted(await collection.distinct("_id")) == ["also small", "opener", "small"]
+    assert outcomes[0] is None
+    assert outcomes[2] is None
+    assert isinstance(outcomes[1], InvalidDocument)
+    assert sorted(await collection.distinct("_id")) == ["also small", "small"]
 
 
 async def test_inserts_arriving_while_one_is_in_flight_form_the_next_group(
@@ -76,41 +72,28 @@ async def test_inserts_arriving_while_one_is_in_flight_form_the_next_group(
     assert await collection.count_documents({}) == 10
 
 
-class TaskRecordingInserts(GroupedInserts):
-    """Grouped inserts that note which task wrote each group, and how big it was."""
+class SizeRecordingInserts(GroupedInserts):
+    """Grouped inserts that note the size of each group they write."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.writes: list[tuple[asyncio.Task[Any] | None, int]] = []
+        self.group_sizes: list[int] = []
 
     async def _write_group(self, group: list[Any]) -> list[Any]:
-        self.writes.append((asyncio.current_task(), len(group)))
+        self.group_sizes.append(len(group))
         return await super()._write_group(group)
-
-
-async def test_a_lone_insert_goes_out_from_its_callers_own_task(
-    database: AsyncDatabase[dict[str, Any]],
-) -> None:
-    inserts = TaskRecordingInserts(database["grouped"])
-
-    await inserts.insert({"_id": "alone"})
-
-    assert inserts.writes == [(asyncio.current_task(), 1)]
-    assert await database["grouped"].count_documents({}) == 1
 
 
 async def test_inserts_that_came_while_a_lone_one_was_in_flight_go_out_together_after_it(
     database: AsyncDatabase[dict[str, Any]],
 ) -> None:
-    inserts = TaskRecordingInserts(database["grouped"])
+    inserts = SizeRecordingInserts(database["grouped"])
     first = asyncio.create_task(inserts.insert({"_id": "first"}))
-    await asyncio.sleep(0)  # its command is in flight now
+    await asyncio.sleep(0)  # its command goes out alone
 
     await asyncio.gather(first, *(inserts.insert({"_id": f"later{n}"}) for n in range(4)))
 
-    assert inserts.writes[0] == (first, 1)
-    assert inserts.writes[1][1] == 4
-    assert inserts.writes[1][0] not in (first, asyncio.current_task())  # a writer task
+    assert inserts.group_sizes == [1, 4]
     assert await database["grouped"].count_documents({}) == 5
 
 
