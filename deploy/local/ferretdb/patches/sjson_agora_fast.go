@@ -15,7 +15,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"hash/maphash"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -63,7 +65,7 @@ func fastUnmarshal(data []byte) (doc *types.Document, ok bool) {
 		return nil, false
 	}
 
-	sch, ok := d.at(members[schemaAt].value).schema()
+	sch, ok := d.cachedSchema(members[schemaAt].value)
 	if !ok {
 		return nil, false
 	}
@@ -293,6 +295,74 @@ func (d *fastDecoder) value(s span, el *elem) (any, bool) {
 	}
 
 	return nil, false
+}
+
+// schemaCacheSize is how many decoded schemas the cache holds; when full it starts over.
+// The documents of a collection mostly share a few schemas (one per shape), and decoding the
+// "$s" of every document read was about half of decoding it (pprof, go test -bench).
+const schemaCacheSize = 2048
+
+// schemaCacheMaxBytes bounds the schemas kept: an array's schema has an element per item,
+// so long arrays make long schemas that few documents share; those are decoded every time.
+const schemaCacheMaxBytes = 8 << 10
+
+// schemaCache holds decoded schemas by their JSON text, once a schema has been seen twice:
+// a schema seen once may be unique to its document (a key made of an id, as in Agora's
+// applied-versions map), and keeping those would only churn the cache. A decoded schema is
+// never modified, so goroutines share them.
+var schemaCache = struct {
+	sync.RWMutex
+	byText   map[string]*schema
+	seenOnce map[uint64]struct{}
+}{
+	byText:   make(map[string]*schema, schemaCacheSize),
+	seenOnce: make(map[uint64]struct{}, schemaCacheSize),
+}
+
+var schemaSeed = maphash.MakeSeed()
+
+// cachedSchema is schema() at s, remembered by the schema's text.
+func (d *fastDecoder) cachedSchema(s span) (*schema, bool) {
+	text := d.data[s.start:s.end]
+	if len(text) > schemaCacheMaxBytes {
+		return d.at(s).schema()
+	}
+
+	schemaCache.RLock()
+	sch, found := schemaCache.byText[string(text)]
+	schemaCache.RUnlock()
+
+	if found {
+		return sch, true
+	}
+
+	sch, ok := d.at(s).schema()
+	if !ok {
+		return nil, false
+	}
+
+	hash := maphash.Bytes(schemaSeed, text)
+
+	schemaCache.Lock()
+	defer schemaCache.Unlock()
+
+	if _, seen := schemaCache.seenOnce[hash]; !seen {
+		if len(schemaCache.seenOnce) >= schemaCacheSize {
+			clear(schemaCache.seenOnce)
+		}
+		schemaCache.seenOnce[hash] = struct{}{}
+
+		return sch, true
+	}
+
+	delete(schemaCache.seenOnce, hash)
+
+	if len(schemaCache.byText) >= schemaCacheSize {
+		clear(schemaCache.byText)
+	}
+	schemaCache.byText[string(text)] = sch
+
+	return sch, true
 }
 
 // schema decodes a "$s" value: {"p": {key: elem, ...}, "$k": [key, ...]}.

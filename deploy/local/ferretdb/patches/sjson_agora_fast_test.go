@@ -5,14 +5,17 @@
 package sjson
 
 import (
+	"bytes"
 	"math"
 	"math/rand"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/FerretDB/FerretDB/internal/types"
+	"github.com/FerretDB/FerretDB/internal/util/must"
 )
 
 var pieces = []string{"a", "é", "<b>", "&amp;", "\"", "\\", "\n", "\t", "\u2028", "日本", "😀", "\x01", "/", " ", "\u00e9t\u00e9", "$", "."}
@@ -124,6 +127,71 @@ func TestAgoraFastUnmarshalMatchesUpstream(t *testing.T) {
 	t.Logf("fast path decoded %d of %d (upstream refused %d)", fast, 20000-refused, refused)
 }
 
+func TestAgoraFastUnmarshalReusesSchemas(t *testing.T) {
+	// The second decoding of each document takes its schema from the cache.
+	r := rand.New(rand.NewSource(3))
+	for n := 0; n < 2000; n++ {
+		data, err := Marshal(randDoc(r, 0))
+		if err != nil {
+			continue
+		}
+		want, err := upstreamUnmarshal(data)
+		if err != nil {
+			continue
+		}
+		for round := 0; round < 2; round++ {
+			if got, ok := fastUnmarshal(data); ok && !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d differs on %s:\n got %#v\nwant %#v", round, data, got, want)
+			}
+		}
+	}
+
+	// Documents of one shape share a schema and keep their own values.
+	for i, value := range []int32{1, 2, -7} {
+		doc := must.NotFail(types.NewDocument("a", value, "b", "text"))
+		data := must.NotFail(Marshal(doc))
+		got, ok := fastUnmarshal(data)
+		if !ok || !reflect.DeepEqual(got, doc) {
+			t.Fatalf("document %d of one shape: got %#v, want %#v", i, got, doc)
+		}
+	}
+}
+
+func TestAgoraSchemaCacheKeepsSchemasSeenTwice(t *testing.T) {
+	data := must.NotFail(Marshal(must.NotFail(types.NewDocument("seen", "twice", "n", int32(1)))))
+	text := string(data[len(`{"$s":`):bytes.Index(data, []byte(`,"seen"`))])
+
+	for round := 0; round < 2; round++ {
+		if _, ok := fastUnmarshal(data); !ok {
+			t.Fatalf("round %d refused %s", round, data)
+		}
+		schemaCache.RLock()
+		_, kept := schemaCache.byText[text]
+		schemaCache.RUnlock()
+		if kept != (round == 1) {
+			t.Fatalf("round %d: schema %s kept: %v", round, text, kept)
+		}
+	}
+}
+
+func TestAgoraSchemaCacheStaysBounded(t *testing.T) {
+	for i := 0; i < schemaCacheSize+100; i++ {
+		doc := must.NotFail(types.NewDocument("k"+strconv.Itoa(i), int32(i)))
+		data := must.NotFail(Marshal(doc))
+		for round := 0; round < 2; round++ {
+			if got, ok := fastUnmarshal(data); !ok || !reflect.DeepEqual(got, doc) {
+				t.Fatalf("document %d: got %#v, want %#v", i, got, doc)
+			}
+		}
+	}
+	schemaCache.RLock()
+	defer schemaCache.RUnlock()
+	if len(schemaCache.byText) > schemaCacheSize || len(schemaCache.seenOnce) > schemaCacheSize {
+		t.Fatalf("%d schemas kept and %d seen once, at most %d each expected",
+			len(schemaCache.byText), len(schemaCache.seenOnce), schemaCacheSize)
+	}
+}
+
 func TestAgoraFastUnmarshalGivesUpOnBadInput(t *testing.T) {
 	for _, bad := range []string{
 		`{}`, `{"$s":{"p":{},"$k":[]}} x`, `{"$s":{"p":{"a":{"t":"int"}},"$k":["a"]},"a":1.5}`,
@@ -156,4 +224,18 @@ func BenchmarkAgoraUnmarshal(b *testing.B) {
 			fastUnmarshal(docs[i%len(docs)])
 		}
 	})
+}
+
+// BenchmarkAgoraUnmarshalUniqueSchemas decodes documents whose schemas are rarely seen twice
+// before the cache starts over: what the schema cache costs when it cannot help.
+func BenchmarkAgoraUnmarshalUniqueSchemas(b *testing.B) {
+	r := rand.New(rand.NewSource(9))
+	docs := make([][]byte, 4*schemaCacheSize)
+	for i := range docs {
+		docs[i], _ = Marshal(randDoc(r, 0))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		fastUnmarshal(docs[i%len(docs)])
+	}
 }

@@ -1135,8 +1135,9 @@ FERRETDB_ADDED_FILES: dict[str, str] = {
 }
 """Files of ours copied into FerretDB's source (path there: path under deploy/local/ferretdb).
 ``patches/sjson_agora_fast_test.go`` compares the fast decoder with upstream's on random
-documents; run it by hand in a patched copy (``go test ./internal/handler/sjson/``)."""
-FERRETDB_PATCH_LEVEL = "agora-12"
+documents and checks its schema cache; ``tests/integration/test_ferretdb_patches.py`` runs it
+in a copy made by ``prepare_ferretdb_source``."""
+FERRETDB_PATCH_LEVEL = "agora-13"
 """Names the patch set; part of the install stamp, so a changed patch set rebuilds the binary."""
 
 
@@ -1154,35 +1155,41 @@ def apply_source_patches(source: Path, patches: Sequence[SourcePatch]) -> None:
         target.write_text(text.replace(patch.upstream, patch.patched), encoding="utf-8")
 
 
+def prepare_ferretdb_source(go: Path, tool_module: Path, source: Path, log_file: Path) -> None:
+    """FerretDB's source as Agora builds it, in ``source`` (replaced if present): the module
+    ``tool_module``'s go.mod pins, with ``FERRETDB_PATCHES`` applied and our files added."""
+    work = source.parent / "tool"
+    work.mkdir(parents=True, exist_ok=True)
+    for name in ("go.mod", "go.sum"):
+        shutil.copyfile(tool_module / name, work / name)
+    # `go install …@v1.24.2` needs the proxy's version list, which is not always served;
+    # downloading the version pinned by go.mod and go.sum is not affected.
+    listing = run_logged(
+        [str(go), "mod", "download", "-json", _FERRETDB_MODULE],
+        cwd=work,
+        log_file=log_file,
+        what="FerretDB module download (Go)",
+    )
+    if source.exists():
+        _make_writable(source)
+        shutil.rmtree(source)
+    shutil.copytree(Path(json.loads(listing)["Dir"]), source)
+    _make_writable(source)
+    # The module zip lacks this generated file; without it the binary panics at start.
+    (source / "build" / "version" / "version.txt").write_text(FERRETDB_VERSION + "\n")
+    apply_source_patches(source, FERRETDB_PATCHES)
+    for target, ours in FERRETDB_ADDED_FILES.items():
+        shutil.copyfile(tool_module / ours, source / target)
+
+
 def _ferretdb_step(tool_module: Path, cache: Path) -> _Step:
     home = cache / f"ferretdb-{FERRETDB_VERSION}"
     binary = home / "bin" / "ferretdb"
     log_file = cache / "logs" / "ferretdb-install.log"
 
     def build(go: Path) -> None:
-        tool = home / "tool"
-        tool.mkdir(parents=True, exist_ok=True)
-        for name in ("go.mod", "go.sum"):
-            shutil.copyfile(tool_module / name, tool / name)
-        # `go install …@v1.24.2` needs the proxy's version list, which is not always served;
-        # downloading the version pinned by go.mod and go.sum is not affected.
-        listing = run_logged(
-            [str(go), "mod", "download", "-json", _FERRETDB_MODULE],
-            cwd=tool,
-            log_file=log_file,
-            what="FerretDB module download (Go)",
-        )
         source = home / "src"
-        if source.exists():
-            _make_writable(source)
-            shutil.rmtree(source)
-        shutil.copytree(Path(json.loads(listing)["Dir"]), source)
-        _make_writable(source)
-        # The module zip lacks this generated file; without it the binary panics at start.
-        (source / "build" / "version" / "version.txt").write_text(FERRETDB_VERSION + "\n")
-        apply_source_patches(source, FERRETDB_PATCHES)
-        for target, ours in FERRETDB_ADDED_FILES.items():
-            shutil.copyfile(tool_module / ours, source / target)
+        prepare_ferretdb_source(go, tool_module, source, log_file)
         partial = home / "bin" / "ferretdb.partial"
         partial.parent.mkdir(parents=True, exist_ok=True)
         run_logged(
