@@ -8,7 +8,7 @@ import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from agora.feed.readside.reference_cache import name_cache
+from agora.feed.readside.reference_cache import RememberedDocument, name_cache
 from agora.localinfra import InfraEndpoints
 from tests.support.timers import ManualTimer
 
@@ -69,3 +69,26 @@ async def test_copies_belong_to_their_collection_and_none_are_kept_at_zero_secon
     assert await never.lookup(first, ["ana"]) == {"ana": "Ana"}
     await first.update_one({"_id": "ana"}, {"$set": {"display_name": "Ana S."}})
     assert await never.lookup(first, ["ana"]) == {"ana": "Ana S."}
+
+
+async def test_a_remembered_document_and_its_absence_are_reused_then_read_again(
+    database: AsyncDatabase[Document],
+) -> None:
+    timelines, rebuilt = database["timelines__g1"], database["timelines__g2"]
+    timer = ManualTimer()
+    registry = RememberedDocument("~registry", seconds=1.0, timer=timer)
+
+    assert await registry.get(timelines) is None
+    await timelines.insert_one({"_id": "~registry", "communities": ["big"]})
+    await rebuilt.insert_one({"_id": "~registry", "communities": ["other"]})
+    timer.now += 0.9
+    assert await registry.get(timelines) is None  # the absence, remembered
+    timer.now += 0.2
+    assert await registry.get(timelines) == {"_id": "~registry", "communities": ["big"]}
+    # Another generation's document is read at once, however fresh the last read.
+    assert await registry.get(rebuilt) == {"_id": "~registry", "communities": ["other"]}
+
+    never = RememberedDocument("~registry", seconds=0, timer=timer)
+    assert await never.get(timelines) == {"_id": "~registry", "communities": ["big"]}
+    await timelines.update_one({"_id": "~registry"}, {"$push": {"communities": "huge"}})
+    assert await never.get(timelines) == {"_id": "~registry", "communities": ["big", "huge"]}

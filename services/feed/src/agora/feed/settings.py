@@ -42,5 +42,6 @@ class FeedSettings(ServiceSettings):
         ge=0,
         le=300,
         description="How long pages reuse people's names and communities' names and states "
-        "they looked up (0: never). Access is never cached.",
+        "they looked up, and (for at most 1 s) which communities home reads merge (0: never). "
+        "Access is never cached.",
     )

@@ -86,3 +86,34 @@ def name_cache(
     return ReferenceCache(
         seconds=seconds, projection=NAME_PROJECTION, convert=_display_name, timer=timer
     )
+
+
+class RememberedDocument:
+    """One document by ``_id``, read at most once every ``seconds`` (``0``: every time); its
+    absence is remembered too. Only the last collection asked is remembered, so a rebuilt
+    generation reads its own document at once."""
+
+    def __init__(
+        self,
+        document_id: str,
+        *,
+        seconds: float,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._document_id = document_id
+        self._seconds = seconds
+        self._timer = timer
+        self._remembered: tuple[str, float, Document | None] | None = None
+
+    async def get(self, collection: AsyncCollection[Document]) -> Document | None:
+        """The document as read from ``collection`` at most ``seconds`` ago."""
+        now = self._timer()
+        remembered = self._remembered
+        if remembered is not None:
+            name, read_at, document = remembered
+            if name == collection.full_name and now - read_at < self._seconds:
+                return document
+        document = await collection.find_one({"_id": self._document_id})
+        if self._seconds > 0:
+            self._remembered = (collection.full_name, now, document)
+        return document

@@ -28,7 +28,6 @@ delivered for still holds (the reader wrote it or was mentioned, still follows t
 is still a member of the community).
 """
 
-import asyncio
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -60,11 +59,17 @@ from agora.feed.readside.pages import (
     read_entry,
 )
 from agora.feed.readside.questions import question_topics, reader_topics
-from agora.feed.readside.reference_cache import ReferenceCache, name_cache
+from agora.feed.readside.reference_cache import ReferenceCache, RememberedDocument, name_cache
 
 Document = dict[str, Any]
 Reason = Literal["author", "follow", "member", "mention"]
 FAN_OUT_ON_READ_ID = "~fan-out-on-read"
+FAN_OUT_ON_READ_REMEMBER_SECONDS = 1.0
+"""How long home reads reuse the list of communities merged when read. It only grows, when a
+community's first post above the threshold is applied: for at most this long after, members'
+home reads may not merge that community yet (a delay, never a leak: every post is still
+checked against the reader's memberships). Reading it on every home read was one query of
+six."""
 """The document listing the communities that ever had a post not copied to their members."""
 DELIVERY_PREFIX = "~post:"
 LATE_COPY_PREFIX = "~joined:"
@@ -496,15 +501,18 @@ class TimelineQueries:
         self._place_cache = ReferenceCache(
             seconds=reference_cache_seconds, projection=COMMUNITY_PROJECTION, convert=_place_info
         )
+        self._fan_out_on_read = RememberedDocument(
+            FAN_OUT_ON_READ_ID,
+            seconds=FAN_OUT_ON_READ_REMEMBER_SECONDS if reference_cache_seconds > 0 else 0.0,
+        )
 
     # --- timelines -----------------------------------------------------------------------
 
     async def home(self, actor: Actor, *, cursor: str | None, limit: int) -> PostsPage:
         """The reader's home: their own timeline merged with their large communities'."""
         timelines = await self._collections.active("timelines")
-        context, registry = await asyncio.gather(
-            self._context(actor), timelines.find_one({"_id": FAN_OUT_ON_READ_ID})
-        )
+        registry = await self._fan_out_on_read.get(timelines)
+        context = await self._context(actor)
         merged = set(registry.get("communities", [])) if registry else set()
         keys = [home_key(actor.person_id)]
         keys += [community_key(c) for c in sorted(context.member_of & merged)]
