@@ -6,6 +6,7 @@ See bench/README.md for what is measured and how to read the figures.
 import argparse
 import asyncio
 import dataclasses
+import json
 import logging
 import os
 import random
@@ -30,9 +31,18 @@ from bench.feed.phases import (
     MainResults,
     main_configuration,
     opened_context,
+    read_phases,
     write_configuration,
 )
-from bench.feed.report import FeedBenchResults, OrganisationSummary, json_line, render
+from bench.feed.reads import ReadResult
+from bench.feed.report import (
+    FeedBenchResults,
+    OrganisationSummary,
+    json_line,
+    read_lines,
+    render,
+)
+from bench.feed.server_metrics import ServerLatency
 from bench.feed.service import (
     FeedRunNames,
     RunningService,
@@ -42,8 +52,10 @@ from bench.feed.service import (
 )
 from bench.infra import BenchEndpoints, bench_endpoints, drop_run
 from bench.processes import free_port
+from bench.report import cpu_lines
 
 _STARTED = time.perf_counter()
+RUN_ID_LENGTH = 10
 T = TypeVar("T")
 
 
@@ -54,6 +66,13 @@ def progress(message: str) -> None:
         file=sys.stderr,
         flush=True,
     )
+
+
+def run_id(text: str) -> str:
+    """A run id as runs make them (ten hex digits), so ``--drop`` drops only a run's names."""
+    if len(text) != RUN_ID_LENGTH or any(c not in "0123456789abcdef" for c in text):
+        raise argparse.ArgumentTypeError(f"not a run id (ten hex digits): {text!r}")
+    return text
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -76,6 +95,21 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--large-posts", type=int, help="posts to the largest community (5)")
     parser.add_argument("--read-seconds", type=float, help="how long each read phase runs (20)")
     parser.add_argument("--seed", type=int, help="seed of the organisation, posts and load")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave the run's database and topics in place, for --reads-of",
+    )
+    parser.add_argument(
+        "--reads-of",
+        metavar="RUN_ID",
+        type=run_id,
+        help="only the home-read phases, against a run kept by --keep (give the same "
+        "organisation options); the run is kept again",
+    )
+    parser.add_argument(
+        "--drop", metavar="RUN_ID", type=run_id, help="drop a kept run's database and topics"
+    )
     parser.add_argument(
         "--pin-cpu",
         type=int,
@@ -117,13 +151,14 @@ class _Run:
     names: FeedRunNames
     tokens: Tokens
     service_cpus: set[int]
+    keep: bool = False
+    """Leave the database and topics in place at the end (``--keep``)."""
 
 
 def execute(run: _Run) -> tuple[MainResults, DeliveryResult, dict[str, CpuUsage], str, int, int]:
     """Both service configurations, one after the other, on the same database and topics."""
-    largest = run.organisation.largest.size
-    on_read = max(1, min(run.config.large_community_members, largest - 1))
-    on_write = largest
+    on_read = _on_read_threshold(run)
+    on_write = run.organisation.largest.size
     cpu: dict[str, CpuUsage] = {}
     try:
         server = asyncio.run(_server_version(run.endpoints))
@@ -153,9 +188,77 @@ def execute(run: _Run) -> tuple[MainResults, DeliveryResult, dict[str, CpuUsage]
             )
             cpu.update(meter.phases)
     finally:
-        progress("cleaning up (database and topics)")
-        asyncio.run(_drop(run))
+        _clean_up(run)
     return main_results, on_write_result, cpu, server, on_read, on_write
+
+
+def _clean_up(run: _Run) -> None:
+    if run.keep:
+        progress(
+            f"kept run {run.names.run_id}: read it again with --reads-of {run.names.run_id} "
+            f"(same organisation options), drop it with --drop {run.names.run_id}"
+        )
+        return
+    progress("cleaning up (database and topics)")
+    asyncio.run(_drop(run))
+
+
+def _on_read_threshold(run: _Run) -> int:
+    return max(1, min(run.config.large_community_members, run.organisation.largest.size - 1))
+
+
+def reads_of(run: _Run) -> tuple[str, dict[str, Any]]:
+    """The home-read phases alone, against a kept run, in the main configuration: the report
+    and its figures."""
+    if not asyncio.run(_database_exists(run)):
+        raise SystemExit(f"no kept run {run.names.run_id}: database {run.names.database} absent")
+    settings = _settings(run, _on_read_threshold(run))
+    progress(f"starting the feed service on kept run {run.names.run_id}")
+    with feed_service(settings, cpus=run.service_cpus) as service:
+        meter = _meter(run, service)
+
+        async def phases(
+            context: Context, rng: random.Random
+        ) -> tuple[ReadResult, ServerLatency | None, ReadResult, ReadResult]:
+            readers = rng.sample(
+                run.organisation.person_ids, min(run.config.readers, len(run.organisation.people))
+            )
+            return await read_phases(context, readers, rng)
+
+        reads, server, raw, naive = asyncio.run(
+            _in_context(run, service, meter, phases, random.Random(run.config.seed + 1))
+        )
+    per_read = {
+        name: round(1000 * seconds / max(1, reads.reads), 2)
+        for name, seconds in meter.phases["reads: ours (HTTP)"].cpu_seconds.items()
+    }
+    report = [
+        *read_lines(reads, server, raw, naive),
+        "",
+        *cpu_lines(meter.phases),
+        "CPU a home read through the service, ms: "
+        + ", ".join(f"{name} {value:.2f}" for name, value in per_read.items()),
+    ]
+    figures = {
+        "bench": "agora-feed-reads",
+        "run_id": run.names.run_id,
+        "reads": {
+            "ours": reads.as_dict(),
+            "ours_server": server.as_dict() if server else None,
+            "raw": raw.as_dict(),
+            "naive": naive.as_dict(),
+        },
+        "cpu_ms_per_read": per_read,
+    }
+    return "\n".join(report), figures
+
+
+async def _database_exists(run: _Run) -> bool:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(run.endpoints.mongo_url)
+    try:
+        return run.names.database in await client.list_database_names()
+    finally:
+        await client.close()
 
 
 def _settings(run: _Run, threshold: int) -> FeedSettings:
@@ -236,7 +339,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress(f"pinning: {pinning}")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     facts = machine_facts()
-    names = FeedRunNames(uuid.uuid4().hex[:10])
+    if arguments.drop:
+        with bench_endpoints() as endpoints:
+            _clean_up(
+                _Run(
+                    config,
+                    generate(config),
+                    endpoints,
+                    FeedRunNames(arguments.drop),
+                    Tokens(),
+                    service_cpus,
+                )
+            )
+        print(json.dumps({"bench": "agora-feed", "dropped": arguments.drop}), flush=True)
+        return 0
+    kept = arguments.reads_of
+    names = FeedRunNames(kept or uuid.uuid4().hex[:RUN_ID_LENGTH])
     organisation = generate(config)
     progress(
         f"run {names.run_id} ({mode}): {len(organisation.people):,} people, "
@@ -245,7 +363,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     with bench_endpoints() as endpoints:
         progress(f"Kafka {endpoints.kafka_bootstrap}, database {endpoints.mongo_url}")
-        run = _Run(config, organisation, endpoints, names, Tokens(), service_cpus)
+        run = _Run(
+            config,
+            organisation,
+            endpoints,
+            names,
+            Tokens(),
+            service_cpus,
+            keep=bool(arguments.keep or kept),
+        )
+        if kept:
+            report, figures = reads_of(run)
+            print(f"Agora feed benchmark, home reads of kept run {kept} ({mode})")
+            print(report)
+            print(json.dumps(figures), flush=True)
+            _clean_up(run)
+            return 0
         main_results, on_write, cpu, server, on_read_threshold, on_write_threshold = execute(run)
     results = FeedBenchResults(
         run_id=names.run_id,

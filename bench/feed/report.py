@@ -23,6 +23,7 @@ from bench.feed.delivery import DeliveryResult
 from bench.feed.organisation import Organisation
 from bench.feed.phases import MainResults
 from bench.feed.reads import ReadResult
+from bench.feed.server_metrics import ServerLatency
 from bench.report import cpu_lines, ms, verdict
 from bench.stats import Distribution
 
@@ -252,10 +253,16 @@ def _delivery_block(result: DeliveryResult) -> list[str]:
 
 
 def _read_lines(main: MainResults) -> list[str]:
-    reads, raw, naive, server = main.reads, main.raw, main.naive, main.server
+    return read_lines(main.reads, main.server, main.raw, main.naive)
+
+
+def read_lines(
+    reads: ReadResult, server: ServerLatency | None, raw: ReadResult, naive: ReadResult
+) -> list[str]:
+    """The home-read figures: ours through HTTP, server side, and the raw baselines."""
     lines = [
         f"Home timeline reads, {reads.workers} workers (asyncio tasks in the bench process), "
-        f"{main.reads.items_per_page:.1f} posts a page on average",
+        f"{reads.items_per_page:.1f} posts a page on average",
         _latency_header("(latency in milliseconds)", "reads/s", "p50", "p95", "p99"),
         "-" * WIDTH,
         _read_row("ours: GET /me/timeline (client side, HTTP)", reads),

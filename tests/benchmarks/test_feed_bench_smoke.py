@@ -4,8 +4,12 @@ Nothing here asserts on timings: the run must finish, every phase must have done
 and the report must end with its JSON line.
 """
 
-import pytest
+from typing import Any
 
+import pytest
+from pymongo import MongoClient
+
+from agora.localinfra import InfraEndpoints
 from bench.feed.__main__ import main
 from tests.benchmarks.conftest import RunBench
 
@@ -24,8 +28,10 @@ SMALLEST = [
 ]  # fmt: skip
 
 
-def test_the_smallest_feed_bench_runs_end_to_end(run_bench: RunBench) -> None:
-    run = run_bench(main, SMALLEST)
+def test_the_smallest_feed_bench_runs_end_to_end_and_its_kept_run_reads_again(
+    run_bench: RunBench, infra_endpoints: InfraEndpoints
+) -> None:
+    run = run_bench(main, [*SMALLEST, "--keep"])
 
     assert run.has_line_starting("Agora feed benchmark")
     figures = run.figures
@@ -48,3 +54,31 @@ def test_the_smallest_feed_bench_runs_end_to_end(run_bench: RunBench) -> None:
         assert reads[kind]["errors"] == 0
     assert reads["ours"]["items_per_page"] > 0
     assert set(figures["goals"]) == {"delivery_met", "read_p99_met", "reads_per_s_met"}
+
+    # The kept run: its home reads alone, again, then dropped.
+    kept = figures["run_id"]
+    again = run_bench(main, [*SMALLEST, "--reads-of", kept])
+    assert again.has_line_starting(f"Agora feed benchmark, home reads of kept run {kept}")
+    assert again.has_line_starting("CPU a home read through the service, ms: ")
+    assert again.figures["bench"] == "agora-feed-reads"
+    for kind in ("ours", "raw", "naive"):
+        assert again.figures["reads"][kind]["reads"] > 0
+        assert again.figures["reads"][kind]["errors"] == 0
+    assert again.figures["reads"]["ours"]["items_per_page"] > 0
+    assert _databases(infra_endpoints).count(f"bench_feed_{kept}") == 1
+
+    assert run_bench(main, [*SMALLEST, "--drop", kept]).figures["dropped"] == kept
+    assert f"bench_feed_{kept}" not in _databases(infra_endpoints)
+
+
+def test_only_a_run_id_is_dropped() -> None:
+    with pytest.raises(SystemExit):
+        main(["--drop", "admin"])
+
+
+def _databases(infra_endpoints: InfraEndpoints) -> list[str]:
+    client: MongoClient[dict[str, Any]] = MongoClient(infra_endpoints.mongo_url)
+    try:
+        return client.list_database_names()
+    finally:
+        client.close()
