@@ -297,72 +297,91 @@ func (d *fastDecoder) value(s span, el *elem) (any, bool) {
 	return nil, false
 }
 
-// schemaCacheSize is how many decoded schemas the cache holds; when full it starts over.
-// The documents of a collection mostly share a few schemas (one per shape), and decoding the
-// "$s" of every document read was about half of decoding it (pprof, go test -bench).
-const schemaCacheSize = 2048
+// decodedCacheSize is how many decoded values a decodedCache holds; when full it starts over.
+const decodedCacheSize = 2048
 
-// schemaCacheMaxBytes bounds the schemas kept: an array's schema has an element per item,
-// so long arrays make long schemas that few documents share; those are decoded every time.
-const schemaCacheMaxBytes = 8 << 10
+// decodedCacheMaxBytes bounds the texts kept: an array's schema has an element per item, so
+// long arrays make long schemas that few documents share; those are decoded every time.
+const decodedCacheMaxBytes = 8 << 10
 
-// schemaCache holds decoded schemas by their JSON text, once a schema has been seen twice:
-// a schema seen once may be unique to its document (a key made of an id, as in Agora's
-// applied-versions map), and keeping those would only churn the cache. A decoded schema is
-// never modified, so goroutines share them.
-var schemaCache = struct {
-	sync.RWMutex
-	byText   map[string]*schema
+// decodedCache holds values decoded from JSON texts, by the text, once a text has been seen
+// twice: a text seen once may be unique to its document (a key made of an id, as in Agora's
+// applied-versions map), and keeping those would only churn the cache. Values are never
+// modified after decoding, so goroutines share them.
+type decodedCache[T any] struct {
+	mu       sync.RWMutex
+	byText   map[string]T
 	seenOnce map[uint64]struct{}
-}{
-	byText:   make(map[string]*schema, schemaCacheSize),
-	seenOnce: make(map[uint64]struct{}, schemaCacheSize),
 }
 
-var schemaSeed = maphash.MakeSeed()
+func newDecodedCache[T any]() *decodedCache[T] {
+	return &decodedCache[T]{
+		byText:   make(map[string]T, decodedCacheSize),
+		seenOnce: make(map[uint64]struct{}, decodedCacheSize),
+	}
+}
+
+var decodedCacheSeed = maphash.MakeSeed()
+
+// get is decode(text), remembered by text.
+func (c *decodedCache[T]) get(text []byte, decode func() (T, bool)) (T, bool) {
+	if len(text) > decodedCacheMaxBytes {
+		return decode()
+	}
+
+	c.mu.RLock()
+	value, found := c.byText[string(text)]
+	c.mu.RUnlock()
+
+	if found {
+		return value, true
+	}
+
+	value, ok := decode()
+	if !ok {
+		return value, false
+	}
+
+	hash := maphash.Bytes(decodedCacheSeed, text)
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	if _, seen := c.seenOnce[hash]; !seen {
+		if len(c.seenOnce) >= decodedCacheSize {
+			clear(c.seenOnce)
+		}
+		c.seenOnce[hash] = struct{}{}
+
+		return value, true
+	}
+
+	delete(c.seenOnce, hash)
+
+	if len(c.byText) >= decodedCacheSize {
+		clear(c.byText)
+	}
+	c.byText[string(text)] = value
+
+	return value, true
+}
+
+// The documents of a collection mostly share a few schemas (one per shape), and decoding the
+// "$s" of every document read was about half of decoding it (pprof, go test -bench). Where a
+// whole schema is unique to its document, most of its properties' elements are not.
+var (
+	schemaCache = newDecodedCache[*schema]()
+	elemCache   = newDecodedCache[*elem]()
+)
 
 // cachedSchema is schema() at s, remembered by the schema's text.
 func (d *fastDecoder) cachedSchema(s span) (*schema, bool) {
-	text := d.data[s.start:s.end]
-	if len(text) > schemaCacheMaxBytes {
-		return d.at(s).schema()
-	}
+	return schemaCache.get(d.data[s.start:s.end], d.at(s).schema)
+}
 
-	schemaCache.RLock()
-	sch, found := schemaCache.byText[string(text)]
-	schemaCache.RUnlock()
-
-	if found {
-		return sch, true
-	}
-
-	sch, ok := d.at(s).schema()
-	if !ok {
-		return nil, false
-	}
-
-	hash := maphash.Bytes(schemaSeed, text)
-
-	schemaCache.Lock()
-	defer schemaCache.Unlock()
-
-	if _, seen := schemaCache.seenOnce[hash]; !seen {
-		if len(schemaCache.seenOnce) >= schemaCacheSize {
-			clear(schemaCache.seenOnce)
-		}
-		schemaCache.seenOnce[hash] = struct{}{}
-
-		return sch, true
-	}
-
-	delete(schemaCache.seenOnce, hash)
-
-	if len(schemaCache.byText) >= schemaCacheSize {
-		clear(schemaCache.byText)
-	}
-	schemaCache.byText[string(text)] = sch
-
-	return sch, true
+// cachedElem is elem() at s, remembered by the element's text.
+func (d *fastDecoder) cachedElem(s span) (*elem, bool) {
+	return elemCache.get(d.data[s.start:s.end], d.at(s).elem)
 }
 
 // schema decodes a "$s" value: {"p": {key: elem, ...}, "$k": [key, ...]}.
@@ -389,7 +408,7 @@ func (d *fastDecoder) schema() (*schema, bool) {
 					return nil, false
 				}
 
-				el, ok := d.at(p.value).elem()
+				el, ok := d.cachedElem(p.value)
 				if !ok {
 					return nil, false
 				}

@@ -165,17 +165,36 @@ func TestAgoraSchemaCacheKeepsSchemasSeenTwice(t *testing.T) {
 		if _, ok := fastUnmarshal(data); !ok {
 			t.Fatalf("round %d refused %s", round, data)
 		}
-		schemaCache.RLock()
+		schemaCache.mu.RLock()
 		_, kept := schemaCache.byText[text]
-		schemaCache.RUnlock()
+		schemaCache.mu.RUnlock()
 		if kept != (round == 1) {
 			t.Fatalf("round %d: schema %s kept: %v", round, text, kept)
 		}
 	}
 }
 
+func TestAgoraDocumentsWithOneUniquePropertyShareTheirOtherElements(t *testing.T) {
+	// Like a feed post: its applied-versions map is keyed by its own id, the rest is common.
+	for i := 0; i < 50; i++ {
+		applied := must.NotFail(types.NewDocument("post-"+strconv.Itoa(i), int32(i)))
+		place := must.NotFail(types.NewDocument("id", "c"+strconv.Itoa(i%3), "kind", "community"))
+		doc := must.NotFail(types.NewDocument(
+			"_id", strconv.Itoa(i), "_applied", applied, "place", place, "n", int32(i), "ok", i%2 == 0,
+		))
+		if got, ok := fastUnmarshal(must.NotFail(Marshal(doc))); !ok || !reflect.DeepEqual(got, doc) {
+			t.Fatalf("document %d: got %#v, want %#v", i, got, doc)
+		}
+	}
+	elemCache.mu.RLock()
+	defer elemCache.mu.RUnlock()
+	if _, kept := elemCache.byText[`{"t":"int"}`]; !kept {
+		t.Fatalf("a common element was not kept")
+	}
+}
+
 func TestAgoraSchemaCacheStaysBounded(t *testing.T) {
-	for i := 0; i < schemaCacheSize+100; i++ {
+	for i := 0; i < decodedCacheSize+100; i++ {
 		doc := must.NotFail(types.NewDocument("k"+strconv.Itoa(i), int32(i)))
 		data := must.NotFail(Marshal(doc))
 		for round := 0; round < 2; round++ {
@@ -184,11 +203,17 @@ func TestAgoraSchemaCacheStaysBounded(t *testing.T) {
 			}
 		}
 	}
-	schemaCache.RLock()
-	defer schemaCache.RUnlock()
-	if len(schemaCache.byText) > schemaCacheSize || len(schemaCache.seenOnce) > schemaCacheSize {
+	schemaCache.mu.RLock()
+	defer schemaCache.mu.RUnlock()
+	if len(schemaCache.byText) > decodedCacheSize || len(schemaCache.seenOnce) > decodedCacheSize {
 		t.Fatalf("%d schemas kept and %d seen once, at most %d each expected",
-			len(schemaCache.byText), len(schemaCache.seenOnce), schemaCacheSize)
+			len(schemaCache.byText), len(schemaCache.seenOnce), decodedCacheSize)
+	}
+	elemCache.mu.RLock()
+	defer elemCache.mu.RUnlock()
+	if len(elemCache.byText) > decodedCacheSize || len(elemCache.seenOnce) > decodedCacheSize {
+		t.Fatalf("%d elements kept and %d seen once, at most %d each expected",
+			len(elemCache.byText), len(elemCache.seenOnce), decodedCacheSize)
 	}
 }
 
@@ -230,7 +255,7 @@ func BenchmarkAgoraUnmarshal(b *testing.B) {
 // before the cache starts over: what the schema cache costs when it cannot help.
 func BenchmarkAgoraUnmarshalUniqueSchemas(b *testing.B) {
 	r := rand.New(rand.NewSource(9))
-	docs := make([][]byte, 4*schemaCacheSize)
+	docs := make([][]byte, 4*decodedCacheSize)
 	for i := range docs {
 		docs[i], _ = Marshal(randDoc(r, 0))
 	}

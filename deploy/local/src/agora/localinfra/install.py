@@ -1135,9 +1135,10 @@ FERRETDB_ADDED_FILES: dict[str, str] = {
 }
 """Files of ours copied into FerretDB's source (path there: path under deploy/local/ferretdb).
 ``patches/sjson_agora_fast_test.go`` compares the fast decoder with upstream's on random
-documents and checks its schema cache; ``tests/integration/test_ferretdb_patches.py`` runs it
-in a copy made by ``prepare_ferretdb_source``."""
-FERRETDB_PATCH_LEVEL = "agora-13"
+documents and checks its caches of decoded schemas and elements;
+``tests/integration/test_ferretdb_patches.py`` runs it in a copy made by
+``prepare_ferretdb_source``."""
+FERRETDB_PATCH_LEVEL = "agora-14"
 """Names the patch set; part of the install stamp, so a changed patch set rebuilds the binary."""
 
 
