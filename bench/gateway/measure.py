@@ -3,8 +3,9 @@ warm-up on each side that is never counted, then rounds in the order A B B A A B
 a slow drift (a projection catching up, another process waking, caches filling) weighs on
 both sides alike. The CPU of every process is measured round by round and summed per side."""
 
+import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,8 @@ GATEWAY = "gateway"
 """The gateway process's name in the CPU meter."""
 
 Report = Callable[[str], None]
+CatchUp = Callable[[], Awaitable[object]]
+"""Returns once the feed's projection has applied every event published so far."""
 
 
 @dataclass(frozen=True)
@@ -32,11 +35,19 @@ class SideResult:
     cpu: CpuUsage
     server: ServerTimes | None = None
     """The services' own time over these rounds (``None``: not measured, as with the stub)."""
+    catch_up_seconds: float = 0.0
+    """How long the feed's projection took, after these rounds, to apply what they created."""
 
     @property
     def per_second(self) -> float:
         """Successful requests per second over the measured rounds."""
         return rate(self.requests, self.seconds)
+
+    @property
+    def sustained_per_second(self) -> float:
+        """Requests per second counting the time the projection needed after the rounds to
+        catch up: the rate the whole feed (API and projection) can keep up."""
+        return rate(self.requests, self.seconds + self.catch_up_seconds)
 
     def as_dict(self) -> dict[str, Any]:
         """The figures for the JSON line."""
@@ -44,6 +55,8 @@ class SideResult:
             "requests": self.requests,
             "seconds": round(self.seconds, 2),
             "per_s": round(self.per_second, 1),
+            "catch_up_seconds": round(self.catch_up_seconds, 2),
+            "sustained_per_s": round(self.sustained_per_second, 1),
             "round_per_s": [round(value, 1) for value in self.round_rates],
             "latency": self.latency.as_dict(),
             "failures": self.failures,
@@ -153,10 +166,20 @@ async def compare(
     report: Report,
     timer: ServerTimer | None = None,
     per_second: float | None = None,
+    catch_up: CatchUp | None = None,
 ) -> Comparison:
     """Warm both sides up, then measure ``rounds`` rounds of each, interleaved (with the
     services' own time per side when ``timer`` reads it); ``concurrency`` requests in flight,
-    or with ``per_second`` requests sent at that steady rate."""
+    or with ``per_second`` requests sent at that steady rate. With ``catch_up``, every round
+    starts once the feed's projection has applied what the ones before created (a post's
+    fan-out, which would otherwise run during the next round, on the other side's time)."""
+
+    async def caught_up() -> float:
+        if catch_up is None:
+            return 0.0
+        started = time.perf_counter()
+        await catch_up()
+        return time.perf_counter() - started
 
     async def load(target: Target, seconds: float) -> RoundResult:
         if per_second is None:
@@ -169,9 +192,11 @@ async def compare(
 
     for target in (direct, gateway):
         await load(target, warm_up_seconds)
+    await caught_up()
     results: dict[str, list[RoundResult]] = {direct.side: [], gateway.side: []}
     usages: dict[str, list[CpuUsage]] = {direct.side: [], gateway.side: []}
     server: dict[str, ServerTimes] = {direct.side: ServerTimes(), gateway.side: ServerTimes()}
+    catch_up_seconds = {direct.side: 0.0, gateway.side: 0.0}
     for number, target in enumerate(round_order(rounds, direct, gateway)):
         before = await timer.snapshot() if timer else None
         with meter.phase(f"{label} {target.side} {number}") as usage:
@@ -180,8 +205,15 @@ async def compare(
             server[target.side] += await timer.snapshot() - before
         results[target.side].append(result)
         usages[target.side].append(usage)
+        catch_up_seconds[target.side] += await caught_up()
     sides = {
-        side: _side(side, results[side], usages[side], server[side] if timer else None)
+        side: _side(
+            side,
+            results[side],
+            usages[side],
+            server[side] if timer else None,
+            catch_up_seconds[side],
+        )
         for side in results
     }
     comparison = Comparison(
@@ -207,6 +239,7 @@ def _side(
     rounds: Sequence[RoundResult],
     usages: Sequence[CpuUsage],
     server: ServerTimes | None,
+    catch_up_seconds: float,
 ) -> SideResult:
     durations = [value for result in rounds for value in result.durations]
     failures: Counter[str] = Counter()
@@ -221,6 +254,7 @@ def _side(
         failures=dict(failures),
         cpu=_summed(usages),
         server=server,
+        catch_up_seconds=catch_up_seconds,
     )
 
 

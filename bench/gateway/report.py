@@ -16,7 +16,7 @@ LOADED = "loaded"
 UNLOADED = "unloaded"
 STEADY = "steady"
 OPERATION_NAMES = {TIMELINE: "home timeline read", POST: "post creation"}
-PROCESSES = ("bench", "gateway", "feed", "kafka", "ferretdb")
+PROCESSES = ("bench", "gateway", "feed", "feed worker", "kafka", "ferretdb")
 CLIENT_BUSY_CORES = 0.8
 """Above this, the load generator itself may be what limits the throughput."""
 
@@ -140,8 +140,9 @@ def render(results: GatewayBenchResults) -> str:
         (UNLOADED, f"Latency with {config.latency_concurrency} request in flight (no queueing)"),
         (
             STEADY,
-            f"Latency at a steady rate, {config.steady_share:.0%} of the direct throughput above "
-            "(requests sent on schedule whatever the answers, timed from when each was due)",
+            f"Latency at a steady rate, {config.steady_share:.0%} of the direct throughput the "
+            "feed sustained above, its projection's catching up counted (requests sent on "
+            "schedule whatever the answers, timed from when each was due)",
         ),
     ):
         some = next(iter(results.comparisons.values())).get(label)
@@ -164,6 +165,7 @@ def render(results: GatewayBenchResults) -> str:
                 f"{'':<22} gateway ÷ direct {comparison.throughput_ratio:.2f}   "
                 f"p50 {comparison.p50_added_ms:+.1f} ms   p99 {comparison.p99_added_ms:+.1f} ms",
                 *_server_line(comparison),
+                *_catch_up_line(comparison),
             ]
         lines.append("")
     lines += [*_cpu_lines(results), "", *_stub_lines(results), "", *_goal_lines(results)]
@@ -182,6 +184,23 @@ def _server_line(comparison: Comparison) -> list[str]:
         f"{through.feed_ms:.1f} ms forwarded; the gateway waiting for it "
         f"{through.upstream_ms:.1f} ms"
     ]
+
+
+def _catch_up_line(comparison: Comparison) -> list[str]:
+    """What the rounds left the projection to do, and the rate the whole feed kept up."""
+    direct, through = comparison.direct, comparison.gateway
+    if direct.catch_up_seconds < 0.05 and through.catch_up_seconds < 0.05:
+        return []
+    return [
+        f"{'':<22} then the projection caught up in {direct.catch_up_seconds:.1f} s direct, "
+        f"{through.catch_up_seconds:.1f} s forwarded: sustained {direct.sustained_per_second:,.0f}"
+        f" and {through.sustained_per_second:,.0f}/s (ratio "
+        f"{_ratio(through.sustained_per_second, direct.sustained_per_second):.2f})"
+    ]
+
+
+def _ratio(value: float, baseline: float) -> float:
+    return value / baseline if baseline else 0.0
 
 
 def _stub_lines(results: GatewayBenchResults) -> list[str]:

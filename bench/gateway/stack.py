@@ -95,8 +95,15 @@ def feed_settings(
         projection_prefix=names.projection,
         log_level="WARNING",
         environment="test",
+        process_role="api",
         **identity.provider.auth_settings(),
     )
+
+
+def feed_worker_settings(feed: FeedSettings) -> FeedSettings:
+    """The feed's worker beside its API, as deployed (``deploy/k8s/base/apps/feed``): the
+    projection's fan-out and notifications run there, not on the API's event loop."""
+    return feed.model_copy(update={"port": free_port(), "process_role": "worker"})
 
 
 def gateway_settings(
