@@ -210,12 +210,14 @@ async def _measure_with(
 ) -> _Measured:
     feed = feed_processes.api
 
-    async def caught_up() -> None:
+    async def caught_up() -> float:
         if await projection.lag_or_none() == 0:
-            return
-        await projection.wait_caught_up(
+            return 0.0
+        started = time.perf_counter()
+        seen = await projection.wait_caught_up(
             what="the feed's projection", stall_seconds=config.stall_seconds, report=progress
         )
+        return seen - started
 
     organisation = generate(config)
     people = organisation.person_ids

@@ -3,7 +3,6 @@ warm-up on each side that is never counted, then rounds in the order A B B A A B
 a slow drift (a projection catching up, another process waking, caches filling) weighs on
 both sides alike. The CPU of every process is measured round by round and summed per side."""
 
-import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -18,8 +17,9 @@ GATEWAY = "gateway"
 """The gateway process's name in the CPU meter."""
 
 Report = Callable[[str], None]
-CatchUp = Callable[[], Awaitable[object]]
-"""Returns once the feed's projection has applied every event published so far."""
+CatchUp = Callable[[], Awaitable[float]]
+"""Returns once the feed's projection has applied every event published so far, with the
+seconds it waited for that (0 when nothing was left to apply: checking is not waiting)."""
 
 
 @dataclass(frozen=True)
@@ -175,11 +175,7 @@ async def compare(
     fan-out, which would otherwise run during the next round, on the other side's time)."""
 
     async def caught_up() -> float:
-        if catch_up is None:
-            return 0.0
-        started = time.perf_counter()
-        await catch_up()
-        return time.perf_counter() - started
+        return 0.0 if catch_up is None else await catch_up()
 
     async def load(target: Target, seconds: float) -> RoundResult:
         if per_second is None:
