@@ -7,6 +7,7 @@ See bench/README.md ("Gateway") for what is measured and how to read the figures
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
@@ -15,7 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import aiohttp
@@ -179,6 +180,21 @@ class _Stub:
     cpus: set[int]
 
 
+@contextlib.asynccontextmanager
+async def _projection_progress(
+    endpoints: BenchEndpoints, settings: FeedSettings
+) -> AsyncIterator[ProjectionProgress]:
+    """How far the feed's projection has got, for the whole measurement."""
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(endpoints.mongo_url, tz_aware=True)
+    projection = ProjectionProgress(settings, mongo[settings.mongo_database])
+    await projection.start()
+    try:
+        yield projection
+    finally:
+        await projection.stop()
+        await mongo.close()
+
+
 async def _measure(
     config: GatewayBenchConfig,
     endpoints: BenchEndpoints,
@@ -187,115 +203,105 @@ async def _measure(
     gateway: RunningProcess,
     stub: _Stub,
 ) -> _Measured:
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(endpoints.mongo_url, tz_aware=True)
-    projection = ProjectionProgress(feed_settings_, mongo[feed_settings_.mongo_database])
-    await projection.start()
-    try:
-        return await _measure_with(
-            config, endpoints, feed_settings_, feed_processes, gateway, stub, projection
-        )
-    finally:
-        await projection.stop()
-        await mongo.close()
-
-
-async def _measure_with(
-    config: GatewayBenchConfig,
-    endpoints: BenchEndpoints,
-    feed_settings_: FeedSettings,
-    feed_processes: "_Feed",
-    gateway: RunningProcess,
-    stub: _Stub,
-    projection: ProjectionProgress,
-) -> _Measured:
     feed = feed_processes.api
+    async with _projection_progress(endpoints, feed_settings_) as projection:
 
-    async def caught_up() -> float:
-        if await projection.lag_or_none() == 0:
-            return 0.0
-        started = time.perf_counter()
-        seen = await projection.wait_caught_up(
-            what="the feed's projection", stall_seconds=config.stall_seconds, report=progress
-        )
-        return seen - started
+        async def caught_up() -> float:
+            if await projection.lag_or_none() == 0:
+                return 0.0
+            started = time.perf_counter()
+            seen = await projection.wait_caught_up(
+                what="the feed's projection", stall_seconds=config.stall_seconds, report=progress
+            )
+            return seen - started
 
-    organisation = generate(config)
-    people = organisation.person_ids
-    progress(f"publishing {len(people)} people and their community")
-    fact_events = await publish_facts(
-        organisation=organisation, settings=feed_settings_, progress=projection
-    )
-    async with aiohttp.ClientSession() as session:
-        tokens = await Tokens.issue(session, gateway.base_url, people)
-        progress(f"importing {config.posts} posts through the feed's POST /imports/posts")
-        imported = await import_posts(
-            session=session,
-            feed_url=feed.base_url,
-            tokens=tokens,
-            organisation=organisation,
-            config=config,
-            progress=projection,
-            report=progress,
+        organisation = generate(config)
+        people = organisation.person_ids
+        progress(f"publishing {len(people)} people and their community")
+        fact_events = await publish_facts(
+            organisation=organisation, settings=feed_settings_, progress=projection
         )
-        direct = Target("direct", feed.base_url)
-        through = Target("gateway", gateway.base_url + GATEWAY_FEED_PREFIX)
-        check, page = await check_paths(
-            session=session,
-            direct=direct,
-            gateway=through,
-            tokens=tokens,
-            person=people[0],
-            page_size=config.page_size,
+        async with aiohttp.ClientSession() as session:
+            tokens = await Tokens.issue(session, gateway.base_url, people)
+            progress(f"importing {config.posts} posts through the feed's POST /imports/posts")
+            imported = await import_posts(
+                session=session,
+                feed_url=feed.base_url,
+                tokens=tokens,
+                organisation=organisation,
+                config=config,
+                progress=projection,
+                report=progress,
+            )
+            direct = Target("direct", feed.base_url)
+            through = Target("gateway", gateway.base_url + GATEWAY_FEED_PREFIX)
+            check, page = await check_paths(
+                session=session,
+                direct=direct,
+                gateway=through,
+                tokens=tokens,
+                person=people[0],
+                page_size=config.page_size,
+            )
+        meter = CpuMeter(
+            {
+                "gateway": gateway.address,
+                "feed": feed.address,
+                "feed worker": feed_processes.worker.address,
+                "kafka": endpoints.kafka_bootstrap,
+                "ferretdb": endpoints.mongo_url,
+            }
         )
-    meter = CpuMeter(
-        {
-            "gateway": gateway.address,
-            "feed": feed.address,
-            "feed worker": feed_processes.worker.address,
-            "kafka": endpoints.kafka_bootstrap,
-            "ferretdb": endpoints.mongo_url,
-        }
-    )
-    maker = PostMaker(organisation, random.Random(config.seed + 2))
-    operations = [
-        timeline_read(tokens, people, config.page_size, config.seed + 3),
-        post_creation(tokens, maker, people, config.seed + 4),
-    ]
-    async with aiohttp.ClientSession() as metrics_session:
-        timer = ServerTimer(metrics_session, feed_url=feed.base_url, gateway_url=gateway.base_url)
-        comparisons = await _compare_operations(
-            config, operations, direct, through, meter, "", timer, steady=True, catch_up=caught_up
-        )
-    with tempfile.NamedTemporaryFile(prefix="bench-stub-page-", suffix=".json") as page_file:
-        page_file.write(page)
-        page_file.flush()
-        progress(f"starting the stub service on port {stub.settings.port}")
-        with service_process(
-            name="stub",
-            module="bench.gateway.stub",
-            settings=stub.settings,
-            cpus=stub.cpus,
-            extra_environment={PAGE_VARIABLE: page_file.name},
-        ) as stub_process:
-            stub_comparisons = await _compare_operations(
+        maker = PostMaker(organisation, random.Random(config.seed + 2))
+        operations = [
+            timeline_read(tokens, people, config.page_size, config.seed + 3),
+            post_creation(tokens, maker, people, config.seed + 4),
+        ]
+        async with aiohttp.ClientSession() as metrics_session:
+            timer = ServerTimer(
+                metrics_session, feed_url=feed.base_url, gateway_url=gateway.base_url
+            )
+            comparisons = await _compare_operations(
                 config,
                 operations,
-                Target("direct", stub_process.base_url),
-                Target("gateway", gateway.base_url + GATEWAY_STUB_PREFIX),
+                direct,
+                through,
                 meter,
-                "stub ",
+                "",
+                timer,
+                steady=True,
                 catch_up=caught_up,
             )
-    summary = OrganisationSummary(
-        people=len(people),
-        follows=organisation.follow_count,
-        community_members=organisation.communities[0].size,
-        fact_events=fact_events,
-        imported_posts=imported.posts,
-        imported_community_posts=imported.community_posts,
-        import_seconds=imported.seconds,
-    )
-    return _Measured(summary, check, comparisons, stub_comparisons)
+        with tempfile.NamedTemporaryFile(prefix="bench-stub-page-", suffix=".json") as page_file:
+            page_file.write(page)
+            page_file.flush()
+            progress(f"starting the stub service on port {stub.settings.port}")
+            with service_process(
+                name="stub",
+                module="bench.gateway.stub",
+                settings=stub.settings,
+                cpus=stub.cpus,
+                extra_environment={PAGE_VARIABLE: page_file.name},
+            ) as stub_process:
+                stub_comparisons = await _compare_operations(
+                    config,
+                    operations,
+                    Target("direct", stub_process.base_url),
+                    Target("gateway", gateway.base_url + GATEWAY_STUB_PREFIX),
+                    meter,
+                    "stub ",
+                    catch_up=caught_up,
+                )
+        summary = OrganisationSummary(
+            people=len(people),
+            follows=organisation.follow_count,
+            community_members=organisation.communities[0].size,
+            fact_events=fact_events,
+            imported_posts=imported.posts,
+            imported_community_posts=imported.community_posts,
+            import_seconds=imported.seconds,
+        )
+        return _Measured(summary, check, comparisons, stub_comparisons)
 
 
 async def _compare_operations(

@@ -74,7 +74,7 @@ def test_the_smallest_gateway_bench_runs_end_to_end(run_bench: RunBench) -> None
                 measured = comparison[side]
                 assert set(measured) == SIDE_FIGURES
                 assert measured["requests"] > 0
-                assert measured["catch_up_seconds"] >= 0
+                assert isinstance(measured["catch_up_seconds"], float)
                 assert measured["failures"] == {}
                 assert len(measured["round_per_s"]) == comparison["rounds"]
                 assert set(measured["latency"]) == PERCENTILES
