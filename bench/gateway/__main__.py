@@ -199,7 +199,7 @@ async def _measure(
     config: GatewayBenchConfig,
     endpoints: BenchEndpoints,
     feed_settings_: FeedSettings,
-    feed_processes: "_Feed",
+    feed_processes: _Feed,
     gateway: RunningProcess,
     stub: _Stub,
 ) -> _Measured:

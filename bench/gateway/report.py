@@ -194,13 +194,8 @@ def _catch_up_line(comparison: Comparison) -> list[str]:
     return [
         f"{'':<22} then the projection caught up in {direct.catch_up_seconds:.1f} s direct, "
         f"{through.catch_up_seconds:.1f} s forwarded: sustained {direct.sustained_per_second:,.0f}"
-        f" and {through.sustained_per_second:,.0f}/s (ratio "
-        f"{_ratio(through.sustained_per_second, direct.sustained_per_second):.2f})"
+        f" and {through.sustained_per_second:,.0f}/s (ratio {comparison.sustained_ratio:.2f})"
     ]
-
-
-def _ratio(value: float, baseline: float) -> float:
-    return value / baseline if baseline else 0.0
 
 
 def _stub_lines(results: GatewayBenchResults) -> list[str]:

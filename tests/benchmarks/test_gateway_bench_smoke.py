@@ -68,6 +68,7 @@ def test_the_smallest_gateway_bench_runs_end_to_end(run_bench: RunBench) -> None
         assert operation["steady"]["direct"]["per_s"] == pytest.approx(steady_rate, rel=0.5)
         for comparison in operation.values():
             assert comparison["throughput_ratio"] > 0
+            assert comparison["sustained_ratio"] > 0
             assert isinstance(comparison["p50_added_ms"], float)
             assert isinstance(comparison["p99_added_ms"], float)
             for side in ("direct", "gateway"):
