@@ -78,6 +78,9 @@ def test_supervisord_config_runs_the_three_components_on_test_ports(tmp_path: Pa
     assert config["program:ferretdb"]["environment"] == 'GOGC="400",GOMEMLIMIT="1GiB"'
     kafka = shlex.split(config["program:kafka"]["command"])
     assert kafka[-2:] == ["kafka.Kafka", str(layout.conf_dir / "kafka-server.properties")]
+    # C2's compiler threads were the JVMs' main CPU use for minutes after each start.
+    assert "-XX:TieredStopAtLevel=1" in kafka
+    assert "-XX:TieredStopAtLevel=1" in elasticsearch
     for name in ("kafka", "elasticsearch", "ferretdb"):
         assert config[f"program:{name}"]["stdout_logfile"] == str(layout.log(name))
         assert config[f"program:{name}"]["stopasgroup"] == "true"
