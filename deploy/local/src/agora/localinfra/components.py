@@ -60,13 +60,8 @@ default ``GOGC=100`` its garbage collector took a fifth of its CPU serving timel
 on a heap this small; ``GOMEMLIMIT`` collects sooner should it ever near a gigabyte."""
 
 JIT_C1_ONLY = "-XX:TieredStopAtLevel=1"
-"""Both JVMs compile their code with C1 only. With C2 as well, the compiler threads were the
-brokers' main CPU use for minutes after each start (Java Flight Recorder on Kafka: 14 % of the
-machine against 3 % for request handling), on the two cores every other process needs. Measured
-here, from a just-started stack: during `make bench`'s pipeline rounds Kafka used 0.23 core
-instead of 0.44 (0.13-0.19 with either once warm) and raw produce ran at 43,000-55,000 msg/s
-instead of 33,000-38,000; during the search and feed-visibility tests Elasticsearch used 9 s of
-CPU instead of 20 and Kafka 8 instead of 15, and the tests took 47 s instead of 51."""
+"""Both JVMs compile with C1 only: C2's compiler threads were their main CPU use for minutes
+after each start, on the two cores every process shares (figures in docs/architecture.md)."""
 
 KAFKA_JVM_OPTIONS = ("-Xms256m", "-Xmx512m", JIT_C1_ONLY)
 ELASTICSEARCH_JVM_OPTIONS = ("-Xms1g", "-Xmx1g", JIT_C1_ONLY)
