@@ -3,13 +3,15 @@ gateway adds in front of it is the gateway's own cost, without the feed's work c
 with it for the machine's cores.
 
 It answers ``GET`` with the bytes of the file named by ``BENCH_STUB_PAGE`` (a home page the
-feed served in the same run), ``POST`` with ``201`` and a small JSON body once it has read the
+feed served in the same run), gzipped as the services gzip it when the request accepts gzip
+(compressed once, at start), ``POST`` with ``201`` and a small JSON body once it has read the
 request's, and ``/readyz`` with ``200``. Its port comes from ``AGORA_PORT``, as for the
 services.
 """
 
 import argparse
 import os
+import zlib
 from pathlib import Path
 
 import uvicorn
@@ -21,13 +23,19 @@ from bench.feed.serve import cpu_set
 PAGE_VARIABLE = "BENCH_STUB_PAGE"
 CREATED = b'{"id":"stub"}'
 JSON = (b"content-type", b"application/json")
+GZIP_WINDOW_BITS = 16 + zlib.MAX_WBITS
+"""zlib's window with a gzip header and trailer, as Starlette's ``GZipMiddleware`` writes."""
 
 
 class StubService:
     """The ASGI app: no framework, no middleware, nothing but the answer."""
 
-    def __init__(self, page: bytes) -> None:
+    def __init__(self, page: bytes, *, compression_level: int) -> None:
         self._page = page
+        self._gzipped_page: bytes | None = None  # level 0: the services compress nothing
+        if compression_level > 0:
+            compressor = zlib.compressobj(compression_level, zlib.DEFLATED, GZIP_WINDOW_BITS)
+            self._gzipped_page = compressor.compress(page) + compressor.flush()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -41,9 +49,17 @@ class StubService:
             status, body = 200, b"{}"
         else:
             status, body = 200, self._page
-        headers = [JSON, (b"content-length", str(len(body)).encode())]
+        headers = [JSON]
+        if body is self._page and self._gzipped_page is not None and _accepts_gzip(scope):
+            body = self._gzipped_page
+            headers += [(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")]
+        headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    return any(name == b"accept-encoding" and b"gzip" in value for name, value in scope["headers"])
 
 
 def main() -> None:
@@ -55,7 +71,7 @@ def main() -> None:
     settings = ServiceSettings()
     page = Path(os.environ[PAGE_VARIABLE]).read_bytes()
     uvicorn.run(
-        StubService(page),
+        StubService(page, compression_level=settings.response_compression_level),
         host="127.0.0.1",
         port=settings.port,
         log_level="warning",

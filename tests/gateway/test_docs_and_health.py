@@ -1,5 +1,8 @@
 """The aggregated OpenAPI document, the docs page, health, readiness and metrics."""
 
+import gzip
+import json
+
 import httpx
 import pytest
 
@@ -33,6 +36,19 @@ async def test_the_aggregated_document_holds_every_reachable_services_paths_name
     assert document["x-agora-services"]["search"] == {"status": "unavailable"}
     assert document["x-agora-services"]["communities"]["status"] == "available"
     assert document["security"] == [{"bearerAuth": []}]
+
+
+async def test_the_aggregated_document_is_gzipped_for_a_client_that_accepts_it(
+    gateway: httpx.AsyncClient,
+) -> None:
+    async with gateway.stream(
+        "GET", "/api/openapi.json", headers={"accept-encoding": "gzip"}
+    ) as response:
+        body = b"".join([chunk async for chunk in response.aiter_raw()])
+
+    assert response.headers["content-encoding"] == "gzip"
+    document = json.loads(gzip.decompress(body))
+    assert "/api/v1/communities/communities" in document["paths"]
 
 
 def _refs(node: object) -> list[str]:

@@ -1,7 +1,9 @@
 """Requests reach the right service intact, answers stream back, failures name the service."""
 
 import asyncio
+import gzip
 import hashlib
+import json
 import os
 import threading
 import time
@@ -204,6 +206,22 @@ async def test_the_real_communities_service_answers_through_the_gateway(
 
     assert read.status_code == 200, read.text
     assert read.json()["name"] == "Gateway walkers"
+
+
+async def test_a_services_compressed_answer_passes_through_as_the_service_sent_it(
+    gateway: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    # The communities service's OpenAPI document: several KiB of JSON, gzipped by the service.
+    async with gateway.stream(
+        "GET", "/api/v1/communities/openapi.json", headers={**alice, "accept-encoding": "gzip"}
+    ) as response:
+        body = b"".join([chunk async for chunk in response.aiter_raw()])
+
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == "gzip"
+    assert int(response.headers["content-length"]) == len(body)
+    assert "accept-encoding" in response.headers["vary"].lower()
+    assert "/communities" in json.loads(gzip.decompress(body))["paths"]
 
 
 async def test_a_service_that_is_down_is_a_503_naming_it_while_the_others_answer(

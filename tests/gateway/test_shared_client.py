@@ -141,6 +141,10 @@ async def test_a_large_answer_arrives_whole_with_its_length(gateway: httpx.Async
     assert response.status_code == 200
     assert response.headers["content-length"] == str(LARGE)
     assert response.content == b"x" * LARGE
+    # The client accepts gzip (httpx's default), yet the gateway never compresses a service's
+    # answer itself: the service chose to send it as it is.
+    assert "gzip" in response.request.headers["accept-encoding"]
+    assert "content-encoding" not in response.headers
 
 
 async def test_a_small_answer_cut_short_by_the_service_is_a_502_not_a_truncated_200(

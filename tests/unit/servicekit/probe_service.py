@@ -1,11 +1,12 @@
 """A small service built with the kit: the routes the tests call, and response helpers."""
 
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 
 import httpx
 from fastapi import APIRouter, FastAPI, Response, status
+from fastapi.responses import StreamingResponse
 from pydantic import Field
 
 from agora.eventsourcing.errors import (
@@ -16,6 +17,8 @@ from agora.eventsourcing.errors import (
 from agora.servicekit import ApiModel, ReadinessCheck, ServiceLifespan
 
 BODY_LIMIT = 1024
+CATALOGUE_SIZE = 200
+"""Things ``GET /catalogue`` lists: several KiB of JSON."""
 LEAKED_SECRET = "password=hunter2"
 
 
@@ -61,6 +64,17 @@ def things_router() -> APIRouter:
     @router.get("/quota")
     async def quota() -> None:
         raise QuotaExceededError("you have made 100 things today")
+
+    @router.get("/catalogue")
+    async def catalogue() -> list[dict[str, str]]:
+        return [{"id": str(n), "name": f"Chose numéro {n}"} for n in range(CATALOGUE_SIZE)]
+
+    @router.get("/events")
+    async def events() -> StreamingResponse:
+        async def stream() -> AsyncIterator[bytes]:
+            yield b"data: " + b"x" * 4000 + b"\n\n"
+
+        return StreamingResponse(stream(), media_type="text/event-stream")
 
     @router.get("/boom")
     async def boom() -> None:

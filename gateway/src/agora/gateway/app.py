@@ -30,6 +30,7 @@ from agora.gateway.readiness import service_readiness_check
 from agora.gateway.security import GatewaySecurityHeadersMiddleware
 from agora.gateway.settings import GatewaySettings
 from agora.gateway.upstream import (
+    API_PREFIX,
     METHODS,
     Forwarder,
     ServiceRoute,
@@ -123,6 +124,9 @@ def create_app(
         middleware=middleware,
         docs_url=None,
         openapi_url=None,
+        # A service's answer passes as the service sent it (compressed or not), never
+        # compressed again here: the gateway's CPU is every request's.
+        uncompressed_path_prefixes=(API_PREFIX + "/",),
     )
     # Outermost: the headers go on every answer, the kit's problems and services' alike.
     app.add_middleware(

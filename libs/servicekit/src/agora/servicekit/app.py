@@ -9,6 +9,7 @@ from opentelemetry.trace import TracerProvider
 from starlette.middleware import Middleware
 
 from agora.eventsourcing.topics import cards_topic
+from agora.servicekit.compression import ResponseCompressionMiddleware
 from agora.servicekit.health import ReadinessCheck, health_router
 from agora.servicekit.logging import configure_logging
 from agora.servicekit.metrics import HttpMetricsMiddleware, metrics_router
@@ -49,6 +50,7 @@ def create_app(
     middleware: Sequence[Middleware] = (),
     docs_url: str | None = "/docs",
     openapi_url: str | None = "/openapi.json",
+    uncompressed_path_prefixes: tuple[str, ...] = (),
 ) -> FastAPI:
     """Build a service's FastAPI app with problem details, health, metrics, logs and tracing."""
     # Nothing connects here: the lifespan configures logging, installs the global tracer
@@ -60,7 +62,9 @@ def create_app(
     # A `worker` process (settings.process_role) serves only health and metrics: no routes,
     # no OpenAPI document. An API process with `settings.revocation_enabled` follows the person
     # cards and refuses people who left or were erased (`app.state.revoked_access`, used by
-    # `require_identity`), ready once the cards present at its start are read.
+    # `require_identity`), ready once the cards present at its start are read. Answers are
+    # gzip-compressed for clients that accept it (`agora.servicekit.compression`), except under
+    # `uncompressed_path_prefixes` (the gateway's forwarded paths: each service compresses its own).
     serves_api = settings.process_role != "worker"
     card_follower = _card_follower(settings) if serves_api else None
     if card_follower is not None:
@@ -88,6 +92,7 @@ def create_app(
                 problems=problems if problems is not None else default_problem_registry(),
             ),
             Middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_request_body_bytes),
+            *_compression(settings, uncompressed_path_prefixes),
             *middleware,
         ],
     )
@@ -106,6 +111,19 @@ def create_app(
     for router in routers if serves_api else ():
         app.include_router(router)
     return app
+
+
+def _compression(settings: ServiceSettings, exempt: tuple[str, ...]) -> list[Middleware]:
+    if settings.response_compression_level == 0:
+        return []
+    return [
+        Middleware(
+            ResponseCompressionMiddleware,
+            minimum_bytes=settings.response_compression_min_bytes,
+            level=settings.response_compression_level,
+            exempt_path_prefixes=exempt,
+        )
+    ]
 
 
 def _card_follower(settings: ServiceSettings) -> CardFollower | None:

@@ -6,6 +6,7 @@ from pydantic import AnyHttpUrl, Field, FilePath, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agora.eventsourcing.topics import CARDS_TOPIC
+from agora.servicekit.compression import SEGMENT_BYTES
 
 Environment = Literal["dev", "test", "prod"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -77,6 +78,18 @@ class ServiceSettings(BaseSettings):
     elasticsearch_url: AnyHttpUrl | None = None
     log_level: LogLevel = "INFO"
     max_request_body_bytes: int = Field(default=ONE_MIB, gt=0)
+    response_compression_level: int = Field(
+        default=1,
+        ge=0,
+        le=9,
+        description="zlib level of gzip-compressed answers (agora.servicekit.compression); "
+        "0 sends every answer uncompressed.",
+    )
+    response_compression_min_bytes: int = Field(
+        default=SEGMENT_BYTES,
+        ge=0,
+        description="Answers smaller than this are sent uncompressed.",
+    )
     otlp_traces_endpoint: AnyHttpUrl | None = Field(
         default=None,
         description="Full OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces); "
