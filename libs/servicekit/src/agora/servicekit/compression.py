@@ -7,6 +7,9 @@ fits in about one TCP segment gains nothing and goes out as it is. Starlette nev
 event streams (a compressor holds bytes back), answers that already carry a
 ``Content-Encoding`` (a service's answer forwarded by the gateway) or partial content; it
 streams compressed chunks as they come and adds ``Vary: Accept-Encoding`` for caches.
+An answer's ``ETag`` stays the aggregate's version whatever the coding: it is the token of
+``If-Match`` on a later change, and the answers that carry one are ``Cache-Control: no-store``,
+so no cache keeps the two codings under one tag.
 
 BREACH-style attacks need a secret in a compressed body beside text the attacker reflects into
 it, and a victim's browser sending the attacker's requests with its credentials. Agora's API
