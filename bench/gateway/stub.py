@@ -18,6 +18,7 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from agora.servicekit import ServiceSettings
+from agora.servicekit.compression import accepts_gzip
 from bench.feed.serve import cpu_set
 
 PAGE_VARIABLE = "BENCH_STUB_PAGE"
@@ -59,7 +60,10 @@ class StubService:
 
 
 def _accepts_gzip(scope: Scope) -> bool:
-    return any(name == b"accept-encoding" and b"gzip" in value for name, value in scope["headers"])
+    return any(
+        name == b"accept-encoding" and accepts_gzip(value.decode("latin-1"))
+        for name, value in scope["headers"]
+    )
 
 
 def main() -> None:

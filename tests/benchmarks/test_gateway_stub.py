@@ -32,7 +32,9 @@ async def test_the_stub_gzips_the_page_as_a_service_would_when_asked() -> None:
 
 
 @pytest.mark.parametrize(
-    ("level", "accepted"), [(1, "identity"), (0, "gzip")], ids=["not-accepted", "level-0"]
+    ("level", "accepted"),
+    [(1, "identity"), (1, "gzip;q=0"), (0, "gzip")],
+    ids=["not-accepted", "refused", "level-0"],
 )
 async def test_the_stub_sends_the_page_as_it_is_otherwise(level: int, accepted: str) -> None:
     response, body = await get_page(

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
 from agora.servicekit import ServiceSettings, create_app
+from agora.servicekit.compression import accepts_gzip
 
 from .probe_service import CATALOGUE_SIZE, client_of, things_router
 
@@ -58,6 +59,45 @@ async def test_a_client_that_does_not_accept_gzip_gets_the_answer_as_it_is(
     assert "content-encoding" not in response.headers
     assert "accept-encoding" in response.headers["vary"].lower()  # caches keep both apart
     assert len(json.loads(body)) == CATALOGUE_SIZE
+
+
+@pytest.mark.parametrize(
+    ("accepted", "gzipped"),
+    [
+        ("gzip, deflate, br", True),
+        ("br;q=1.0, gzip;q=0.5", True),
+        ("*", True),
+        ("gzip;q=0", False),
+        ("gzip; q=0.000, deflate", False),
+        ("*;q=0", False),
+        ("deflate", False),
+    ],
+)
+async def test_gzip_is_used_only_where_the_clients_accept_encoding_allows_it(
+    client: httpx.AsyncClient, accepted: str, gzipped: bool
+) -> None:
+    response, body = await raw_answer(client, "/catalogue", {"accept-encoding": accepted})
+
+    assert ("content-encoding" in response.headers) is gzipped
+    assert "accept-encoding" in response.headers["vary"].lower()
+    assert len(json.loads(gzip.decompress(body) if gzipped else body)) == CATALOGUE_SIZE
+
+
+@pytest.mark.parametrize(
+    ("header", "accepted"),
+    [
+        ("gzip", True),
+        ("GZIP;Q=0.3", True),
+        ("x-gzip", True),
+        ("identity, *;q=0.1", True),
+        ("gzip;q=0, *", False),
+        ("gzip;q=zero", False),
+        ("", False),
+        ("br", False),
+    ],
+)
+def test_accept_encoding_is_read_with_its_weights(header: str, accepted: bool) -> None:
+    assert accepts_gzip(header) is accepted
 
 
 async def test_an_answer_that_fits_one_segment_is_not_compressed(

@@ -17,8 +17,11 @@ authenticates with a bearer token in a header, which another site's page cannot 
 browser send, and puts no secret in its answers' bodies.
 """
 
+from starlette.datastructures import Headers
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+ACCEPT_ENCODING = b"accept-encoding"
 
 SEGMENT_BYTES = 1400
 """About one TCP segment's payload on a 1,500-byte MTU: smaller answers are sent as they are."""
@@ -43,4 +46,35 @@ class ResponseCompressionMiddleware:
         if scope["type"] != "http" or str(scope["path"]).startswith(self._exempt_path_prefixes):
             await self._app(scope, receive, send)
             return
+        accepted = Headers(scope=scope).get("accept-encoding", "")
+        wanted = accepts_gzip(accepted)
+        if wanted != ("gzip" in accepted):
+            # Starlette looks for "gzip" anywhere in the header: "gzip;q=0" (gzip refused)
+            # would get it, "*" would not. It sees the header reduced to what was meant.
+            headers = [(name, value) for name, value in scope["headers"] if name != ACCEPT_ENCODING]
+            if wanted:
+                headers.append((ACCEPT_ENCODING, b"gzip"))
+            scope = {**scope, "headers": headers}
         await self._gzip(scope, receive, send)
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an ``Accept-Encoding`` value accepts gzip (RFC 9110, 12.5.3): named with a
+    non-zero weight, or not named and ``*`` accepted."""
+    weights: dict[str, float] = {}
+    for element in accept_encoding.split(","):
+        coding, *parameters = (part.strip() for part in element.split(";"))
+        weight = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0  # a weight that is not a number accepts nothing
+        if coding:
+            weights[coding.lower()] = weight
+    named = weights.get("gzip", weights.get("x-gzip"))
+    if named is not None:
+        return named > 0
+    return weights.get("*", 0.0) > 0
