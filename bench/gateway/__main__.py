@@ -103,6 +103,12 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--warm-up-seconds", type=float, help="per side, never counted (3)")
     parser.add_argument("--seed", type=int, help="seed of the organisation, posts and load")
+    parser.add_argument(
+        "--stub-only",
+        action="store_true",
+        help="measure only the gateway's own cost (the stub in the feed's place), not the "
+        "feed's requests: the goals are not judged; a quick way to profile the gateway",
+    )
     pinning = parser.add_mutually_exclusive_group()
     pinning.add_argument(
         "--pin-cpu",
@@ -202,6 +208,8 @@ async def _measure(
     feed_processes: _Feed,
     gateway: RunningProcess,
     stub: _Stub,
+    *,
+    stub_only: bool,
 ) -> _Measured:
     feed = feed_processes.api
     async with _projection_progress(endpoints, feed_settings_) as projection:
@@ -257,21 +265,23 @@ async def _measure(
             timeline_read(tokens, people, config.page_size, config.seed + 3),
             post_creation(tokens, maker, people, config.seed + 4),
         ]
-        async with aiohttp.ClientSession() as metrics_session:
-            timer = ServerTimer(
-                metrics_session, feed_url=feed.base_url, gateway_url=gateway.base_url
-            )
-            comparisons = await _compare_operations(
-                config,
-                operations,
-                direct,
-                through,
-                meter,
-                "",
-                timer,
-                steady=True,
-                catch_up=caught_up,
-            )
+        comparisons: dict[str, dict[str, Comparison]] = {}
+        if not stub_only:
+            async with aiohttp.ClientSession() as metrics_session:
+                timer = ServerTimer(
+                    metrics_session, feed_url=feed.base_url, gateway_url=gateway.base_url
+                )
+                comparisons = await _compare_operations(
+                    config,
+                    operations,
+                    direct,
+                    through,
+                    meter,
+                    "",
+                    timer,
+                    steady=True,
+                    catch_up=caught_up,
+                )
         with tempfile.NamedTemporaryFile(prefix="bench-stub-page-", suffix=".json") as page_file:
             page_file.write(page)
             page_file.flush()
@@ -377,7 +387,12 @@ async def _compare_operations(
 
 
 def execute(
-    config: GatewayBenchConfig, endpoints: BenchEndpoints, names: GatewayRunNames, cpus: set[int]
+    config: GatewayBenchConfig,
+    endpoints: BenchEndpoints,
+    names: GatewayRunNames,
+    cpus: set[int],
+    *,
+    stub_only: bool = False,
 ) -> _Measured:
     """Start the feed and the gateway, measure, stop them, and drop what the run made."""
     with signing_key() as identity:
@@ -420,7 +435,15 @@ def execute(
                     name="gateway", module="bench.gateway.serve", settings=gateway_config, cpus=cpus
                 ) as gateway:
                     return asyncio.run(
-                        _measure(config, endpoints, feed_config, _Feed(feed, worker), gateway, stub)
+                        _measure(
+                            config,
+                            endpoints,
+                            feed_config,
+                            _Feed(feed, worker),
+                            gateway,
+                            stub,
+                            stub_only=stub_only,
+                        )
                     )
         finally:
             progress("cleaning up (databases and topics)")
@@ -467,7 +490,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"database {endpoints.mongo_url}"
             )
             server = asyncio.run(_server_version(endpoints))
-            measured = execute(config, endpoints, names, service_cpus)
+            measured = execute(
+                config, endpoints, names, service_cpus, stub_only=arguments.stub_only
+            )
     finally:
         os.sched_setaffinity(0, service_cpus)
     results = GatewayBenchResults(

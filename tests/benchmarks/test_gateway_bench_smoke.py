@@ -109,3 +109,24 @@ def test_the_smallest_gateway_bench_runs_end_to_end(run_bench: RunBench) -> None
     assert figures["machine"]["cores"] >= 1
     assert figures["machine"]["load_average"]
     assert isinstance(figures["client_max_cores"], float)
+
+
+def test_the_stub_only_run_measures_the_gateways_own_cost_and_judges_nothing(
+    run_bench: RunBench,
+) -> None:
+    run = run_bench(main, [*SMALLEST, "--stub-only"])
+
+    figures = run.figures
+    assert figures["operations"] == {}
+    assert set(figures["stub_operations"]) == {"timeline", "post"}
+    for operation in figures["stub_operations"].values():
+        for comparison in operation.values():
+            assert comparison["gateway"]["requests"] > 0
+            assert isinstance(comparison["gateway_cpu_ms_per_request"], float)
+    assert figures["paths"]["same_items"] is True  # the page the stub serves is the feed's
+    assert run.has_line_starting("The gateway's own cost")
+    assert not run.has_line_starting("Throughput at")
+    assert any("not judged: --stub-only" in line for line in run.lines)
+    goals = figures["goals"]
+    assert goals["throughput_met"] is goals["p50_met"] is goals["p50_loaded_met"] is None
+    assert figures["failures"] == 0
