@@ -10,22 +10,20 @@ services.
 """
 
 import argparse
+import gzip
 import os
-import zlib
 from pathlib import Path
 
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from agora.servicekit import ServiceSettings
-from agora.servicekit.compression import accepts_gzip
+from agora.servicekit.compression import accept_encoding, accepts_gzip
 from bench.feed.serve import cpu_set
 
 PAGE_VARIABLE = "BENCH_STUB_PAGE"
 CREATED = b'{"id":"stub"}'
 JSON = (b"content-type", b"application/json")
-GZIP_WINDOW_BITS = 16 + zlib.MAX_WBITS
-"""zlib's window with a gzip header and trailer, as Starlette's ``GZipMiddleware`` writes."""
 
 
 class StubService:
@@ -35,8 +33,7 @@ class StubService:
         self._page = page
         self._gzipped_page: bytes | None = None  # level 0: the services compress nothing
         if compression_level > 0:
-            compressor = zlib.compressobj(compression_level, zlib.DEFLATED, GZIP_WINDOW_BITS)
-            self._gzipped_page = compressor.compress(page) + compressor.flush()
+            self._gzipped_page = gzip.compress(page, compresslevel=compression_level, mtime=0)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,19 +48,16 @@ class StubService:
         else:
             status, body = 200, self._page
         headers = [JSON]
-        if body is self._page and self._gzipped_page is not None and _accepts_gzip(scope):
+        if (
+            body is self._page
+            and self._gzipped_page is not None
+            and accepts_gzip(accept_encoding(scope))
+        ):
             body = self._gzipped_page
             headers += [(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-
-
-def _accepts_gzip(scope: Scope) -> bool:
-    return any(
-        name == b"accept-encoding" and accepts_gzip(value.decode("latin-1"))
-        for name, value in scope["headers"]
-    )
 
 
 def main() -> None:

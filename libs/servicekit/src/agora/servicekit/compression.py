@@ -46,7 +46,7 @@ class ResponseCompressionMiddleware:
         if scope["type"] != "http" or str(scope["path"]).startswith(self._exempt_path_prefixes):
             await self._app(scope, receive, send)
             return
-        accepted = Headers(scope=scope).get("accept-encoding", "")
+        accepted = accept_encoding(scope)
         wanted = accepts_gzip(accepted)
         if wanted != ("gzip" in accepted):
             # Starlette looks for "gzip" anywhere in the header: "gzip;q=0" (gzip refused)
@@ -56,6 +56,11 @@ class ResponseCompressionMiddleware:
                 headers.append((ACCEPT_ENCODING, b"gzip"))
             scope = {**scope, "headers": headers}
         await self._gzip(scope, receive, send)
+
+
+def accept_encoding(scope: Scope) -> str:
+    """The request's ``Accept-Encoding`` value (empty when it sent none)."""
+    return Headers(scope=scope).get("accept-encoding", "")
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
